@@ -1,0 +1,266 @@
+"""The Python API: load rule files into an Engine, extract facts from texts.
+
+    import engine
+    eng = engine.load()                      # the bundled conflict pack
+    eng = engine.load("my_rules/", "rules/lexicons")
+    for fact in eng.extract(text, doc_id="a1", date="2024-03-28"):
+        print(fact.to_dict())
+
+The Engine is picklable (it is rebuilt from its rules on the other side), so it can be shipped
+to worker processes and Dask workers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from engine.facts import Fact
+from engine.matching.lexicon import Lexicon
+from engine.matching.triggers import INDEXED_FIELDS, required_keys, sentence_keys
+from engine.matching.vm import MatchContext, SpanTable, all_spans, finditer
+from engine.patterns.compiler import Program, compile_pattern
+from engine.patterns.spacy_patterns import spacy_to_ast
+from engine.resources import bundled
+from engine.rules.loader import load_rules
+from engine.rules.model import Rule, RuleSet
+from engine.text.document import Document, Sentence, make_document
+from engine.text.tokens import get_tokenizer, number_value
+
+MAX_DOCUMENT_CHARS = 10_000_000
+
+
+class DocumentError(ValueError):
+    """A document that cannot be processed (binary, too large, not text)."""
+
+
+@dataclass
+class CompiledRule:
+    rule: Rule
+    programs: list[Program]
+    all_matches: bool  # spaCy semantics: every span, overlaps included
+    triggers: frozenset | None  # None: tried on every sentence
+
+
+@dataclass
+class DocumentResult:
+    """What `extract_many` yields per input document: its facts, or why it has none."""
+
+    doc: str
+    facts: list[Fact]
+    error: str | None = None
+
+
+def _compile(rule: Rule) -> CompiledRule:
+    if rule.spacy_pattern is not None:
+        node = spacy_to_ast(rule.spacy_pattern)
+        return CompiledRule(rule, [compile_pattern(node)], True, required_keys(node))
+    programs = [compile_pattern(node) for node in rule.asts]
+    keys = [required_keys(node) for node in rule.asts]
+    triggers = None if any(k is None for k in keys) else frozenset().union(*keys)
+    return CompiledRule(rule, programs, False, triggers)
+
+
+def _resolve_overlaps(matches: list[tuple[int, object]]) -> list[tuple[int, object]]:
+    """Within one rule: leftmost, then longest, then earliest pattern; no two facts overlap."""
+    ordered = sorted(matches, key=lambda pm: (pm[1].start, -(pm[1].end - pm[1].start), pm[0]))
+    kept, last_end = [], -1
+    for pm in ordered:
+        if pm[1].start >= last_end:
+            kept.append(pm)
+            last_end = pm[1].end
+    return kept
+
+
+class Engine:
+    """Compiled rules plus everything needed to run them over documents."""
+
+    def __init__(self, ruleset: RuleSet):
+        self.ruleset = ruleset
+        self._build()
+
+    def __getstate__(self) -> dict:
+        return {"ruleset": self.ruleset}
+
+    def __setstate__(self, state: dict) -> None:
+        self.ruleset = state["ruleset"]
+        self._build()
+
+    def _build(self) -> None:
+        self.tokenizer = get_tokenizer()
+        self.lexicon = Lexicon(self.ruleset.lexicon, self.tokenizer)
+        active = [r for r in self.ruleset.rules if r.enabled]
+        self.rules = [_compile(r) for r in sorted(active, key=lambda r: r.priority)]
+        self._index: dict[tuple, list[int]] = {}
+        self._untriggered: set[int] = set()
+        fields: set[str] = set()
+        for i, compiled in enumerate(self.rules):
+            if compiled.triggers is None:
+                self._untriggered.add(i)
+                continue
+            for key in compiled.triggers:
+                self._index.setdefault(key, []).append(i)
+                if key[0] in INDEXED_FIELDS:
+                    fields.add(key[0])
+        self._fields = fields
+        self._fact_types = {c.rule.fact for c in self.rules}
+
+    # ---- public API ----
+    def extract(self, text: str, doc_id: str | None = None, date: str | None = None) -> list[Fact]:
+        """Facts of one text, in document order."""
+        if not isinstance(text, str):
+            raise DocumentError(f"text must be a string, not {type(text).__name__}")
+        return self.extract_document(self.document(text, doc_id or _text_id(text), date))
+
+    def document(self, text: str, doc_id: str, date: str | None = None) -> Document:
+        """Tokenise and split a text, refusing what is not a processable document."""
+        if not isinstance(text, str):
+            raise DocumentError(f"text must be a string, not {type(text).__name__}")
+        if len(text) > MAX_DOCUMENT_CHARS:
+            raise DocumentError(f"document too large ({len(text):,} characters; the limit is "
+                                f"{MAX_DOCUMENT_CHARS:,})")
+        if "\x00" in text:
+            raise DocumentError("binary content (NUL characters)")
+        return make_document(text, doc_id, date, self.tokenizer)
+
+    def extract_document(self, doc: Document) -> list[Fact]:
+        facts: list[Fact] = []
+        for sentence in doc.sentences:
+            facts.extend(self._sentence(doc, sentence))
+        return facts
+
+    def extract_many(self, docs: Iterable) -> Iterator[DocumentResult]:
+        """Stream over documents: str, (id, text[, date]), {"id", "text", "date"?} or Document.
+        A document that fails is reported in its result; the others go on."""
+        for n, item in enumerate(docs):
+            doc_id = f"doc{n}"
+            try:
+                if isinstance(item, Document):
+                    doc_id = item.id
+                    yield DocumentResult(doc_id, self.extract_document(item))
+                    continue
+                if isinstance(item, str):
+                    text, date = item, None
+                    doc_id = _text_id(text)
+                elif isinstance(item, tuple):
+                    doc_id, text = str(item[0]), item[1]
+                    date = item[2] if len(item) > 2 else None
+                else:
+                    doc_id = str(item.get("id", doc_id))
+                    text, date = item.get("text"), item.get("date")
+                yield DocumentResult(doc_id, self.extract(text, doc_id, date))
+            except Exception as exc:  # a bad document must not stop the run
+                message = str(exc) if isinstance(exc, DocumentError) else (
+                    f"{type(exc).__name__}: {exc}")
+                yield DocumentResult(doc_id, [], message)
+
+    # ---- matching ----
+    def _sentence(self, doc: Document, sentence: Sentence) -> list[Fact]:
+        tokens = sentence.tokens
+        ctx = MatchContext(tokens)
+        for cls, start, end, value in self.lexicon.find(tokens):
+            ctx.spans.setdefault(("class", cls), SpanTable()).add(start, end, value)
+        candidates = set(self._untriggered)
+        keys = sentence_keys(tokens, self._fields)
+        keys.update(("span",) + key for key in ctx.spans)
+        for key in keys:
+            candidates.update(self._index.get(key, ()))
+        if not candidates:
+            return []
+        out: list[Fact] = []
+        i, n = 0, len(self.rules)
+        while i < n:  # rules run in priority groups; later groups see earlier facts
+            priority = self.rules[i].rule.priority
+            group_facts = []
+            while i < n and self.rules[i].rule.priority == priority:
+                if i in candidates:
+                    group_facts.extend(self._apply(self.rules[i], doc, sentence, ctx))
+                i += 1
+            for fact, start, end in group_facts:
+                key = ("class", fact.type)
+                if key not in ctx.spans:
+                    ctx.spans[key] = SpanTable()
+                    candidates.update(self._index.get(("span",) + key, ()))
+                ctx.spans[key].add(start, end, None)
+                out.append(fact)
+        out.sort(key=lambda f: (f.span[0], -f.span[1], f.rule))
+        return out
+
+    def _apply(self, compiled: CompiledRule, doc: Document, sentence: Sentence,
+               ctx: MatchContext) -> list[tuple[Fact, int, int]]:
+        if compiled.all_matches:
+            found = [(0, _Span(s, e)) for s, e in all_spans(compiled.programs[0], ctx)]
+        else:
+            found = [(i, m) for i, program in enumerate(compiled.programs)
+                     for m in finditer(program, ctx)]
+            if len(compiled.programs) > 1:
+                found = _resolve_overlaps(found)
+        return [(self._fact(compiled, doc, sentence, ctx, compiled.programs[i], m), m.start, m.end)
+                for i, m in found]
+
+    def _fact(self, compiled, doc, sentence, ctx, program, match) -> Fact:
+        rule, tokens, text = compiled.rule, sentence.tokens, doc.text
+        start, end = tokens[match.start].start, tokens[match.end - 1].end
+        args: dict = {}
+        for role, spans in getattr(match, "captures", {}).items():
+            if role.startswith("_"):
+                continue  # helper captures are not roles
+            objs, seen = [], set()
+            for s, e in spans:
+                if e <= s or (s, e) in seen:
+                    continue
+                seen.add((s, e))
+                objs.append(self._arg(rule, role, tokens, text, program, ctx, s, e))
+            if objs:
+                args[role] = objs[0] if len(objs) == 1 else objs
+        return Fact(
+            type=rule.fact, subtype=rule.subtype, modality=rule.modality, doc=doc.id,
+            sentence=sentence.index, span=(start, end), text=text[start:end], args=args,
+            date=None, rule=rule.id, source_file=rule.file, source_line=rule.line,
+            rule_hash=rule.hash, pack=rule.pack,
+        )
+
+    def _arg(self, rule, role, tokens, text, program, ctx, s, e) -> dict:
+        cs, ce = tokens[s].start, tokens[e - 1].end
+        arg: dict = {"text": text[cs:ce], "span": [cs, ce]}
+        for key in program.span_keys:
+            value = ctx.table(key).values.get((s, e))
+            if isinstance(value, dict):
+                arg.update({k: v for k, v in value.items() if k != "class"})
+                break
+        transform = rule.values.get(role)
+        if transform:
+            arg["value"] = _transform(transform, tokens[s:e], arg["text"])
+        return arg
+
+
+def _text_id(text: str) -> str:
+    """A document id for a text given without one: stable, so fact ids are too."""
+    return "doc_" + hashlib.sha1(text.encode("utf-8", "replace")).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    start: int
+    end: int
+
+
+def _transform(name: str, tokens, text: str):
+    if name == "lemma":
+        return " ".join(t.lemma for t in tokens)
+    if name == "norm":
+        return " ".join(t.norm for t in tokens)
+    if name == "lower":
+        return text.lower()
+    if name == "number":
+        if len(tokens) == 1:
+            return tokens[0].num
+        return number_value(text)
+    return text
+
+
+def load(*paths, values: set[str] | None = None) -> Engine:
+    """An Engine for the rule files or folders in `paths` (the bundled pack if none)."""
+    paths = paths or (bundled("rules"),)
+    return Engine(load_rules(paths, values))

@@ -1,0 +1,103 @@
+"""Run the inline examples of rules: each example's text must yield exactly the expected facts.
+
+An expected fact maps roles to values: a string matches an argument's text (or its `value` or
+lexicon `id`), a number matches its `value`, a list matches a repeated role in order, null means
+the role is absent. `subtype` and `modality` compare with the fact's own fields. Roles an
+expectation does not name are not checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from engine.facts import Fact
+from engine.rules.model import Example, Rule
+
+FACT_FIELDS = ("subtype", "modality")
+
+
+@dataclass
+class ExampleResult:
+    rule: Rule
+    example: Example
+    facts: list[Fact]
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _arg_matches(expected, arg: dict) -> bool:
+    if isinstance(expected, bool):
+        return arg.get("value") is expected
+    if isinstance(expected, int | float):
+        value = arg.get("value")
+        return isinstance(value, int | float) and not isinstance(value, bool) and (
+            abs(value - expected) < 1e-9)
+    if isinstance(expected, str):
+        return expected in (arg.get("text"), arg.get("value"), arg.get("id"))
+    return False
+
+
+def _role_matches(expected, fact: Fact, role: str) -> bool:
+    if role in FACT_FIELDS:
+        return getattr(fact, role) == expected
+    args = fact.arg_list(role)
+    if expected is None:
+        return not args
+    if isinstance(expected, list):
+        return len(expected) == len(args) and all(
+            _arg_matches(e, a) for e, a in zip(expected, args, strict=True))
+    return len(args) == 1 and _arg_matches(expected, args[0])
+
+
+def _show(fact: Fact, role: str):
+    if role in FACT_FIELDS:
+        return getattr(fact, role)
+    args = fact.arg_list(role)
+    shown = [a["value"] if isinstance(a.get("value"), int | float) else a["text"] for a in args]
+    return None if not shown else shown[0] if len(shown) == 1 else shown
+
+
+def describe(fact: Fact) -> str:
+    roles = ", ".join(f"{role}: {_show(fact, role)!r}" for role in fact.args)
+    return f"{{{roles}}} from {fact.text!r}"
+
+
+def compare(expect: list[dict], facts: list[Fact]) -> list[str]:
+    """Role-by-role differences between expected facts and produced ones; [] if they agree."""
+    remaining = list(facts)
+    unmatched = []
+    for wanted in expect:
+        hit = next((f for f in remaining if all(_role_matches(v, f, r) for r, v in
+                                                wanted.items())), None)
+        if hit is None:
+            unmatched.append(wanted)
+        else:
+            remaining.remove(hit)
+    problems = []
+    for wanted in unmatched:
+        if not remaining:
+            problems.append(f"missing fact {dict(wanted)!r}: the rule produced nothing for it")
+            continue
+        best = max(remaining, key=lambda f: sum(_role_matches(v, f, r) for r, v in wanted.items()))
+        remaining.remove(best)
+        diffs = [f"expected {r}: {v!r}, got {r}: {_show(best, r)!r}" for r, v in wanted.items()
+                 if not _role_matches(v, best, r)]
+        problems.append("; ".join(diffs) + f" (in {best.text!r})")
+    for extra in remaining:
+        problems.append(f"unexpected fact {describe(extra)}")
+    return problems
+
+
+def run_examples(engine, rules: list[Rule] | None = None) -> list[ExampleResult]:
+    """Check every example of `rules` (default: all enabled rules of the engine)."""
+    rules = rules if rules is not None else [c.rule for c in engine.rules]
+    results = []
+    for rule in rules:
+        for example in rule.examples:
+            facts = [f for f in engine.extract(example.text, doc_id="example")
+                     if f.rule == rule.id]
+            results.append(ExampleResult(rule, example, facts, compare(example.expect, facts)))
+    return results

@@ -1,0 +1,1 @@
+"""Matching: run compiled programs over the tokens of one sentence."""

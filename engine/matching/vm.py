@@ -1,0 +1,297 @@
+"""A Pike-style VM: every pattern matches in time linear in the sentence length.
+
+Threads advance through the tokens in lockstep, each (instruction, position) is held by at most
+one thread (the one with the highest priority), and spans (lexicon entries, typed values, facts
+of earlier rules) are consumed by a thread that waits in place until the span's last token. So
+the work per token is bounded by the program's size, whatever the pattern: there is no
+backtracking to go catastrophic.
+
+Semantics (docs/patterns.md): leftmost-first, as Perl and Python's `re` — among matches starting
+at the leftmost possible token, the one whose path has the highest priority (greedy quantifiers
+prefer more, lazy fewer, alternatives left to right) wins; empty matches are never reported;
+matches do not overlap, and the next search resumes where the previous match ended.
+
+All matches of a sentence are found in one pass: when a search finds a candidate match, a
+search for the next match starts at its end in the same pass, and threads are deduplicated
+across searches (a later search's thread at an instruction an earlier search already holds can
+only matter if the earlier search fails there too). So finding every match stays linear too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from engine.patterns.compiler import (
+    AT_END,
+    AT_START,
+    CLOSE,
+    JMP,
+    MATCH,
+    OPEN,
+    SPAN,
+    SPLIT,
+    TOK,
+    Program,
+)
+
+
+@dataclass
+class SpanTable:
+    """Spans of one kind in one sentence, indexed both ways (ends longest first)."""
+
+    by_start: dict[int, list[int]] = field(default_factory=dict)
+    by_end: dict[int, list[int]] = field(default_factory=dict)
+    values: dict[tuple[int, int], object] = field(default_factory=dict)
+
+    def add(self, start: int, end: int, value: object = None) -> None:
+        if end <= start:
+            return
+        if (start, end) not in self.values:
+            self.by_start.setdefault(start, []).append(end)
+            self.by_start[start].sort(reverse=True)
+            self.by_end.setdefault(end, []).append(start)
+            self.by_end[end].sort()
+        if value is not None or (start, end) not in self.values:
+            self.values[(start, end)] = value
+
+
+class MatchContext:
+    """What the VM needs about one sentence: its tokens and the spans providers found in it."""
+
+    __slots__ = ("tokens", "n", "spans", "_looks", "steps")
+
+    def __init__(self, tokens, spans: dict | None = None):
+        self.tokens = tokens
+        self.n = len(tokens)
+        self.spans: dict[tuple[str, str], SpanTable] = spans if spans is not None else {}
+        self._looks: dict[int, list[bool]] = {}
+        self.steps = 0  # VM work done, for the linearity test and for profiling
+
+    def table(self, key) -> SpanTable:
+        return self.spans.get(key) or _EMPTY
+
+    def look(self, program: Program, index: int) -> list[bool]:
+        """Per-position truth of a program's lookaround `index`, computed once per sentence."""
+        look = program.looks[index]
+        key = id(look)
+        table = self._looks.get(key)
+        if table is None:
+            table = _scan(look.program, self, look.ahead)
+            if look.negate:
+                table = [not v for v in table]
+            self._looks[key] = table
+        return table
+
+
+_EMPTY = SpanTable()
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    start: int
+    end: int
+    captures: dict[str, list[tuple[int, int]]]
+
+
+def _captures(program: Program, events) -> dict[str, list[tuple[int, int]]]:
+    ordered = []
+    while events is not None:
+        ordered.append(events[0])
+        events = events[1]
+    open_at: dict[int, list[int]] = {}
+    out: dict[str, list[tuple[int, int]]] = {}
+    for kind, slot, pos in reversed(ordered):
+        if kind == OPEN:
+            open_at.setdefault(slot, []).append(pos)
+        else:
+            start = open_at[slot].pop()
+            out.setdefault(program.names[slot], []).append((start, pos))
+    return out
+
+
+def _assert(program: Program, ctx: MatchContext, kind, arg, pos: int) -> bool:
+    if kind == AT_START:
+        return pos == 0
+    if kind == AT_END:
+        return pos == ctx.n
+    return ctx.look(program, arg)[pos]
+
+
+def _add(program, ctx, threads, seen, pc, pos, sid, start, caps) -> int:
+    """Follow epsilon moves from `pc` at `pos` depth-first in priority order, appending the
+    consuming states reached to `threads`; returns the number of steps taken."""
+    code = program.code
+    stack = [(pc, caps)]
+    visited = set()  # epsilon instructions of this closure: stops empty loops
+    steps = 0
+    while stack:
+        pc, caps = stack.pop()
+        steps += 1
+        op, a, b = code[pc]
+        if op in (TOK, MATCH):
+            if pc not in seen:
+                seen.add(pc)
+                threads.append((pc, sid, start, caps, None))
+            continue
+        if op == SPAN:
+            for end in ctx.table(a).by_start.get(pos, ()):
+                key = (pc, end)
+                if key not in seen:
+                    seen.add(key)
+                    threads.append((pc, sid, start, caps, end))
+            continue
+        if pc in visited:
+            continue
+        visited.add(pc)
+        if op == SPLIT:
+            stack.append((b, caps))
+            stack.append((a, caps))
+        elif op == JMP:
+            stack.append((a, caps))
+        elif op in (OPEN, CLOSE):
+            stack.append((pc + 1, ((op, a, pos), caps)))
+        elif _assert(program, ctx, a, b, pos):  # ASSERT
+            stack.append((pc + 1, caps))
+    return steps
+
+
+def finditer(program: Program, ctx: MatchContext) -> list[Match]:
+    """All non-overlapping leftmost-first matches of `program` in the sentence, in order."""
+    code, tokens, n = program.code, ctx.tokens, ctx.n
+    out: list[Match] = []
+    pending: dict[int, tuple] = {}  # search id -> (start, end, caps) of its best match so far
+    head = last = 0  # oldest unfinished search, newest search
+    clist: list = []
+    seen: set = set()
+    steps = 0
+    for pos in range(n + 1):
+        if last not in pending:  # the newest search still looks for its leftmost start
+            steps += _add(program, ctx, clist, seen, 0, pos, last, pos, None)
+        nlist: list = []
+        nseen: set = set()
+        i = 0
+        while i < len(clist):
+            pc, sid, start, caps, wait = clist[i]
+            i += 1
+            steps += 1
+            op, a, _ = code[pc]
+            if op == MATCH:
+                if pos == start:
+                    continue  # empty matches are never reported
+                pending[sid] = (start, pos, caps)
+                for later in [s for s in pending if s > sid]:
+                    del pending[later]
+                # Lower-priority threads of this search and all later searches are cut; a new
+                # search for the next match starts here, behind the survivors.
+                del clist[i:]
+                seen = {t[0] if t[4] is None else (t[0], t[4]) for t in clist}
+                last = sid + 1
+                steps += _add(program, ctx, clist, seen, 0, pos, last, pos, None)
+                continue
+            if pos == n:
+                continue
+            if wait is None:  # TOK
+                if a(tokens[pos]):
+                    steps += _add(program, ctx, nlist, nseen, pc + 1, pos + 1, sid, start, caps)
+            elif wait == pos + 1:  # a span ends with this token
+                steps += _add(program, ctx, nlist, nseen, pc + 1, pos + 1, sid, start, caps)
+            elif (pc, wait) not in nseen:
+                nseen.add((pc, wait))
+                nlist.append((pc, sid, start, caps, wait))
+        # Searches with no thread left are decided, oldest first.
+        alive = {t[1] for t in nlist}
+        while head in pending and head not in alive:
+            start, end, caps = pending.pop(head)
+            out.append(Match(start, end, _captures(program, caps)))
+            head += 1
+        clist, seen = nlist, nseen
+    while head in pending:
+        start, end, caps = pending.pop(head)
+        out.append(Match(start, end, _captures(program, caps)))
+        head += 1
+    ctx.steps += steps
+    return out
+
+
+def _closure_set(program, ctx, states: set, pc: int, pos: int) -> bool:
+    """Add the consuming states reachable from `pc` at `pos` to `states`; True if MATCH is."""
+    code = program.code
+    stack = [pc]
+    visited = set()
+    matched = False
+    reverse = program.reverse
+    while stack:
+        pc = stack.pop()
+        if pc in visited:
+            continue
+        visited.add(pc)
+        ctx.steps += 1
+        op, a, b = code[pc]
+        if op == TOK:
+            states.add((pc, None))
+        elif op == MATCH:
+            matched = True
+        elif op == SPAN:
+            table = ctx.table(a)
+            for other in (table.by_end if reverse else table.by_start).get(pos, ()):
+                states.add((pc, other))
+        elif op == SPLIT:
+            stack.append(a)
+            stack.append(b)
+        elif op == JMP:
+            stack.append(a)
+        elif op in (OPEN, CLOSE) or _assert(program, ctx, a, b, pos):
+            stack.append(pc + 1)
+    return matched
+
+
+def _advance(program, ctx, states: set, pos: int) -> tuple[set, bool]:
+    """Consume the token between `pos` and the next position in the program's direction."""
+    code, reverse = program.code, program.reverse
+    nxt = pos - 1 if reverse else pos + 1
+    token = ctx.tokens[nxt if reverse else pos]
+    out: set = set()
+    matched = False
+    for pc, wait in states:
+        ctx.steps += 1
+        if wait is None:
+            if code[pc][1](token):
+                matched |= _closure_set(program, ctx, out, pc + 1, nxt)
+        elif wait == nxt:
+            matched |= _closure_set(program, ctx, out, pc + 1, nxt)
+        else:
+            out.add((pc, wait))
+    return out, matched
+
+
+def _scan(program: Program, ctx: MatchContext, ahead: bool) -> list[bool]:
+    """For every position p: does the body match some span ending at p (behind) or starting at
+    p (ahead, program compiled reversed and run from the sentence end)? One linear pass."""
+    n = ctx.n
+    result = [False] * (n + 1)
+    positions = range(n, -1, -1) if ahead else range(n + 1)
+    states: set = set()
+    carried = False
+    for pos in positions:
+        matched = _closure_set(program, ctx, states, 0, pos) or carried
+        result[pos] = matched
+        if (pos == 0) if ahead else (pos == n):
+            break
+        states, carried = _advance(program, ctx, states, pos)
+    return result
+
+
+def all_spans(program: Program, ctx: MatchContext) -> list[tuple[int, int]]:
+    """Every (start, end) whose tokens the program accepts, empty spans excluded: the
+    all-matches semantics of spaCy's Matcher. Quadratic at worst, as spaCy's own."""
+    spans = []
+    for start in range(ctx.n):
+        states: set = set()
+        _closure_set(program, ctx, states, 0, start)
+        pos = start
+        while states and pos < ctx.n:
+            states, matched = _advance(program, ctx, states, pos)
+            pos += 1
+            if matched:
+                spans.append((start, pos))
+    return spans

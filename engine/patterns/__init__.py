@@ -1,0 +1,1 @@
+"""Patterns: the Lark grammar of the pattern language, its AST, and the compiler to VM code."""

@@ -1,0 +1,181 @@
+"""Compile a pattern AST into a program for the matching VM (engine/matching/vm.py).
+
+The program is a flat list of instructions in the style of Thompson/Pike: consuming
+instructions (one token, or one span from a provider) and epsilon instructions (split, jump,
+capture marks, assertions). Lookaround bodies compile into programs of their own, run by the VM
+as whole-sentence scans that yield one boolean per position, so they never cost backtracking.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from engine.patterns import ast
+
+# Opcodes. Instructions are tuples (op, a, b) to keep the VM's inner loop cheap.
+TOK, SPLIT, JMP, OPEN, CLOSE, SPAN, ASSERT, MATCH = range(8)
+
+# Assertion kinds
+AT_START, AT_END, LOOK = range(3)
+
+_COMPARE = {"=": operator.eq, "<": operator.lt, "<=": operator.le, ">": operator.gt,
+            ">=": operator.ge}
+
+
+@dataclass
+class Look:
+    """A lookaround body: `program` runs forward (behind) or over reversed tokens (ahead)."""
+
+    program: Program
+    ahead: bool
+    negate: bool
+
+
+@dataclass
+class Program:
+    code: list[tuple] = field(default_factory=list)
+    looks: list[Look] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)  # capture names by slot
+    reverse: bool = False  # consumes tokens right to left (lookahead bodies)
+    span_keys: set = field(default_factory=set)  # (kind, name) of every span the program uses
+
+    def __len__(self) -> int:
+        return len(self.code)
+
+
+def compile_test(test: ast.Test) -> Callable:
+    """A token predicate for a token test."""
+    if isinstance(test, ast.AnyToken):
+        return lambda tok: True
+    if isinstance(test, ast.FieldIn):
+        get = operator.attrgetter(test.field)
+        if len(test.values) == 1:
+            (value,) = test.values
+            return lambda tok: get(tok) == value
+        values = test.values
+        return lambda tok: get(tok) in values
+    if isinstance(test, ast.FieldRegex):
+        search = re.compile(test.regex, re.IGNORECASE if test.ignore_case else 0).search
+        get = operator.attrgetter(test.field)
+        return lambda tok: search(get(tok)) is not None
+    if isinstance(test, ast.FieldCompare):
+        compare, number = _COMPARE[test.op], test.number
+        if test.field == "length":
+            return lambda tok: compare(len(tok.text), number)
+        return lambda tok: tok.num is not None and compare(tok.num, number)
+    if isinstance(test, ast.Flag):
+        name = test.name
+        return lambda tok: name in tok.flags
+    if isinstance(test, ast.Not):
+        inner = compile_test(test.test)
+        return lambda tok: not inner(tok)
+    if isinstance(test, ast.All):
+        parts = tuple(compile_test(t) for t in test.tests)
+        return lambda tok: all(p(tok) for p in parts)
+    if isinstance(test, ast.Any_):
+        parts = tuple(compile_test(t) for t in test.tests)
+        return lambda tok: any(p(tok) for p in parts)
+    raise TypeError(f"unknown token test {test!r}")
+
+
+class _Emitter:
+    def __init__(self, program: Program):
+        self.p = program
+        self.code = program.code
+
+    def emit(self, op: int, a=None, b=None) -> int:
+        self.code.append((op, a, b))
+        return len(self.code) - 1
+
+    def patch(self, at: int, a=None, b=None) -> None:
+        op, old_a, old_b = self.code[at]
+        self.code[at] = (op, old_a if a is None else a, old_b if b is None else b)
+
+    def slot(self, name: str) -> int:
+        if name not in self.p.names:
+            self.p.names.append(name)
+        return self.p.names.index(name)
+
+    def node(self, node: ast.Node) -> None:
+        reverse = self.p.reverse
+        if isinstance(node, ast.Tok):
+            self.emit(TOK, compile_test(node.test))
+        elif isinstance(node, ast.Seq):
+            for item in (reversed(node.items) if reverse else node.items):
+                self.node(item)
+        elif isinstance(node, ast.Alt):
+            jumps = []
+            for option in node.options[:-1]:
+                split = self.emit(SPLIT)
+                self.patch(split, a=split + 1)
+                self.node(option)
+                jumps.append(self.emit(JMP))
+                self.patch(split, b=len(self.code))
+            self.node(node.options[-1])
+            for jump in jumps:
+                self.patch(jump, a=len(self.code))
+        elif isinstance(node, ast.Repeat):
+            self.repeat(node)
+        elif isinstance(node, ast.Capture):
+            slot = self.slot(node.name)
+            first, last = (CLOSE, OPEN) if reverse else (OPEN, CLOSE)
+            self.emit(first, slot)
+            self.node(node.child)
+            self.emit(last, slot)
+        elif isinstance(node, ast.SpanRef):
+            key = (node.kind, node.name)
+            self.p.span_keys.add(key)
+            self.emit(SPAN, key)
+        elif isinstance(node, ast.Anchor):
+            self.emit(ASSERT, AT_END if node.end else AT_START)
+        elif isinstance(node, ast.Look):
+            body = compile_body(node.child, reverse=node.ahead)
+            self.p.looks.append(Look(body, node.ahead, node.negate))
+            self.p.span_keys |= body.span_keys
+            self.emit(ASSERT, LOOK, len(self.p.looks) - 1)
+        else:
+            raise TypeError(f"unknown node {node!r}")
+
+    def optional(self, child: ast.Node, greedy: bool) -> int:
+        """`child?`; returns the split's index so callers can nest further copies."""
+        split = self.emit(SPLIT)
+        self.node(child)
+        end = len(self.code)
+        self.patch(split, *((split + 1, end) if greedy else (end, split + 1)))
+        return split
+
+    def repeat(self, node: ast.Repeat) -> None:
+        for _ in range(node.min):
+            self.node(node.child)
+        if node.max is None:
+            loop = self.emit(SPLIT)
+            self.node(node.child)
+            self.emit(JMP, loop)
+            end = len(self.code)
+            self.patch(loop, *((loop + 1, end) if node.greedy else (end, loop + 1)))
+            return
+        # (e (e (e)?)?)? — each optional copy is only tried after the previous one matched.
+        splits = []
+        for _ in range(node.max - node.min):
+            splits.append(self.emit(SPLIT))
+            self.node(node.child)
+        end = len(self.code)
+        for split in splits:
+            self.patch(split, *((split + 1, end) if node.greedy else (end, split + 1)))
+
+
+def compile_body(node: ast.Node, reverse: bool = False) -> Program:
+    """A program for `node` alone, ending in MATCH (no overall capture marks)."""
+    program = Program(reverse=reverse)
+    emitter = _Emitter(program)
+    emitter.node(node)
+    emitter.emit(MATCH)
+    return program
+
+
+def compile_pattern(node: ast.Node) -> Program:
+    """The program of a whole pattern."""
+    return compile_body(node)

@@ -1,0 +1,126 @@
+"""Safe YAML loading that remembers where every value came from.
+
+Errors must name the line and column of the offending value, and facts cite the line of their
+rule, so mappings and lists are loaded as subclasses that carry the source marks of their items.
+Only PyYAML's SafeLoader is used: a rule file cannot construct Python objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import yaml
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """Where a YAML node starts (lines and columns from 1) and how its scalar was written."""
+
+    line: int
+    col: int
+    style: str | None = None  # None plain, '"' or "'" quoted, '|' or '>' block
+    indent: int = 0  # block scalars: indentation of their content lines
+
+    def at(self, line_in_value: int, col_in_value: int) -> tuple[int, int]:
+        """File position of a character at (line, col) of this scalar's value, both from 1."""
+        if self.style in ("|", ">"):
+            # Block scalars start on the line after the indicator; use the node's indentation.
+            return self.line + line_in_value, self.indent + col_in_value
+        if line_in_value == 1:
+            return self.line, self.col + (1 if self.style in ('"', "'") else 0) + col_in_value - 1
+        return self.line + line_in_value - 1, col_in_value
+
+
+class MarkedDict(dict):
+    """A mapping with `marks[key]` (value's position) and `key_marks[key]`."""
+
+    marks: dict
+    key_marks: dict
+    mark: Mark
+
+
+class MarkedList(list):
+    """A sequence with `marks[i]` for each item."""
+
+    marks: list
+    mark: Mark
+
+
+def _mark(node: yaml.Node) -> Mark:
+    style = node.style if isinstance(node, yaml.ScalarNode) else None
+    indent = 0
+    if style in ("|", ">"):
+        # Indentation of the block's first content line, read from the raw buffer.
+        buffer = node.start_mark.buffer or ""
+        newline = buffer.find("\n", node.start_mark.index)
+        if newline != -1:
+            rest = buffer[newline + 1:]
+            indent = len(rest) - len(rest.lstrip(" "))
+    return Mark(node.start_mark.line + 1, node.start_mark.column + 1, style, indent)
+
+
+class MarkedLoader(yaml.SafeLoader):
+    """SafeLoader whose mappings and sequences remember their items' positions."""
+
+    def construct_mapping(self, node, deep=False):  # noqa: D102 - PyYAML hook
+        result = MarkedDict()
+        result.marks, result.key_marks, result.mark = {}, {}, _mark(node)
+        self.flatten_mapping(node)
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                hash(key)
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "mapping keys must be plain values", key_node.start_mark
+                ) from None
+            if key in result:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            result[key] = self.construct_object(value_node, deep=True)
+            result.marks[key] = _mark(value_node)
+            result.key_marks[key] = _mark(key_node)
+        return result
+
+    def construct_sequence(self, node, deep=False):  # noqa: D102 - PyYAML hook
+        result = MarkedList(self.construct_object(child, deep=True) for child in node.value)
+        result.marks = [_mark(child) for child in node.value]
+        result.mark = _mark(node)
+        return result
+
+
+MarkedLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, MarkedLoader.construct_mapping
+)
+MarkedLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, MarkedLoader.construct_sequence
+)
+# Forbid PyYAML's timestamp conversion: dates in rule files stay strings.
+MarkedLoader.yaml_implicit_resolvers = {
+    ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for ch, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class YamlError(Exception):
+    """YAML that does not parse; line and column from 1."""
+
+    def __init__(self, message: str, line: int, col: int):
+        super().__init__(message)
+        self.message, self.line, self.col = message, line, col
+
+
+def load_yaml(text: str):
+    """Parse one YAML document with marks; raises YamlError with a position."""
+    try:
+        return yaml.load(text, Loader=MarkedLoader)  # noqa: S506 - MarkedLoader is a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem:
+            message = f"{exc.problem} ({exc.context})"
+        raise YamlError(message, line, col) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(str(exc), 1, 1) from None

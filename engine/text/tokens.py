@@ -1,0 +1,172 @@
+"""Tokens with every attribute a pattern can test, computed once per distinct word form.
+
+spaCy's blank English tokenizer splits the text; the attributes of a word form never depend on
+its context, so they are memoised by form, which keeps per-token Python work to a dict lookup.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+# Boolean lexical attributes mirrored from spaCy, under spaCy's own names.
+SPACY_FLAGS = (
+    "is_alpha", "is_ascii", "is_digit", "is_lower", "is_upper", "is_title", "is_punct",
+    "is_left_punct", "is_right_punct", "is_space", "is_bracket", "is_quote", "is_currency",
+    "is_stop", "like_num", "like_url", "like_email",
+)
+
+_NUMBER_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000,
+    "million": 1_000_000, "billion": 1_000_000_000, "dozen": 12,
+}
+_DIGITS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^[+-]?\d+(?:\.\d+)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One token of a sentence. `start`/`end` index the original document text."""
+
+    i: int
+    start: int
+    end: int
+    text: str
+    lower: str
+    norm: str  # lowercased, accents stripped, quotes and unicode normalised (textacy)
+    lemma: str  # lookup lemma, lowercased
+    shape: str
+    spacy_norm: str  # spaCy's own NORM, for spaCy Matcher patterns
+    flags: frozenset[str]
+    num: float | None  # numeric value of a single-token number ("3,000", "seven")
+
+
+@dataclass(frozen=True, slots=True)
+class _Form:
+    """Context-free attributes of one word form, shared by all its occurrences."""
+
+    lower: str
+    norm: str
+    lemma: str
+    shape: str
+    spacy_norm: str
+    flags: frozenset[str]
+    num: float | None
+
+
+def normalize(text: str) -> str:
+    """The matching form of a word: what bare pattern words and lexicon aliases compare on."""
+    return _normalize_cached(text)
+
+
+@lru_cache(maxsize=200_000)
+def _normalize_cached(text: str) -> str:
+    from textacy import preprocessing as tp
+
+    out = tp.normalize.unicode(text, form="NFKC")
+    out = tp.normalize.quotation_marks(out)
+    out = tp.normalize.hyphenated_words(out) if "-\n" in out else out
+    out = tp.remove.accents(out)
+    return out.lower()
+
+
+def number_value(text: str) -> float | None:
+    """Value of a token that is a number on its own: digits with separators, or a number word."""
+    if _DIGITS.match(text):
+        value = float(text.replace(",", ""))
+        return int(value) if value.is_integer() else value
+    return _NUMBER_WORDS.get(text.lower())
+
+
+class Tokenizer:
+    """spaCy `blank("en")` tokenisation plus lookup lemmas; picklable (rebuilt lazily)."""
+
+    def __init__(self) -> None:
+        self._nlp: Any = None
+        self._lemmas: Any = None
+        self._forms: dict[str, _Form] = {}
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__()
+
+    def _load(self) -> None:
+        with self._lock:
+            if self._nlp is None:
+                import spacy
+                from spacy.lookups import load_lookups
+
+                self._lemmas = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
+                self._nlp = spacy.blank("en")
+
+    @property
+    def nlp(self) -> Any:
+        if self._nlp is None:
+            self._load()
+        return self._nlp
+
+    def lemma(self, text: str) -> str:
+        """Lookup lemma, retrying in lowercase so that "Forces" gives "force"."""
+        if self._lemmas is None:
+            self._load()
+        lemma = self._lemmas.get(text)
+        if lemma is None:
+            lower = text.lower()
+            lemma = self._lemmas.get(lower, lower)
+        return lemma.lower()
+
+    def _form(self, tok: Any) -> _Form:
+        text = tok.text
+        form = self._forms.get(text)
+        if form is None:
+            flags = frozenset(name for name in SPACY_FLAGS if getattr(tok, name))
+            form = _Form(
+                lower=tok.lower_,
+                norm=normalize(text),
+                lemma=self.lemma(text),
+                shape=tok.shape_,
+                spacy_norm=tok.norm_,
+                flags=flags,
+                num=number_value(text),
+            )
+            self._forms[text] = form
+        return form
+
+    def spacy_doc(self, text: str) -> Any:
+        return self.nlp.make_doc(text)
+
+    def tokens(self, text: str, offset: int = 0) -> list[Token]:
+        """Non-space tokens of `text`, offsets shifted by `offset`, indexed from 0."""
+        return self.from_spacy([t for t in self.spacy_doc(text) if not t.is_space], offset)
+
+    def from_spacy(self, spacy_tokens: Any, offset: int = 0) -> list[Token]:
+        """Our tokens for a run of spaCy tokens (no space tokens), indexed from 0."""
+        out: list[Token] = []
+        for tok in spacy_tokens:
+            form = self._form(tok)
+            start = tok.idx + offset
+            out.append(
+                Token(len(out), start, start + len(tok.text), tok.text, form.lower, form.norm,
+                      form.lemma, form.shape, form.spacy_norm, form.flags, form.num)
+            )
+        return out
+
+
+_TOKENIZER: Tokenizer | None = None
+
+
+def get_tokenizer() -> Tokenizer:
+    """The process-wide tokenizer (spaCy's pipeline is loaded once, on first use)."""
+    global _TOKENIZER
+    if _TOKENIZER is None:
+        _TOKENIZER = Tokenizer()
+    return _TOKENIZER
