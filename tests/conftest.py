@@ -1,0 +1,32 @@
+"""Shared fixtures: the repository's paths and the bundled engine (compiled once)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+@pytest.fixture(scope="session")
+def bundled_engine():
+    import engine
+
+    return engine.load()
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    return ROOT / "seeds"
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared/, or skip the test with a clear message where it is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent (tests that read ../shared/ need the shared folder)")
+    return path

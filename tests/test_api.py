@@ -1,0 +1,81 @@
+"""The Python API: load, extract, extract_many, to_dict, and pickling for worker processes."""
+
+from __future__ import annotations
+
+import pickle
+from concurrent.futures import ProcessPoolExecutor
+
+import engine
+
+TEXT = "Government and PMF forces recaptured up to 45 villages. Families fled Qayyara."
+
+
+def test_extract_returns_facts_with_exact_spans(bundled_engine):
+    facts = bundled_engine.extract(TEXT, doc_id="d1", date="2024-03-28")
+    assert [f.rule for f in facts] == ["territory.regain.count", "displacement.flee"]
+    for fact in facts:
+        assert TEXT[fact.span[0]:fact.span[1]] == fact.text
+        assert fact.doc == "d1"
+    assert facts[0].to_dict()["args"]["count"] == {"text": "45", "span": [43, 45], "value": 45}
+
+
+def test_doc_id_defaults_to_a_stable_hash(bundled_engine):
+    a = bundled_engine.extract(TEXT)
+    b = bundled_engine.extract(TEXT)
+    assert a[0].doc == b[0].doc and a[0].doc.startswith("doc_")
+    assert a[0].id == b[0].id
+
+
+def test_extract_many_streams_and_isolates_bad_documents(bundled_engine):
+    docs = iter([("a", TEXT), {"id": "b", "text": None}, {"id": "c", "text": TEXT},
+                 ("d", "x\x00y")])
+    results = bundled_engine.extract_many(docs)
+    first = next(results)  # streaming: the first result comes before the rest is consumed
+    assert first.doc == "a" and len(first.facts) == 2
+    rest = list(results)
+    assert [r.doc for r in rest] == ["b", "c", "d"]
+    assert rest[0].error and not rest[0].facts
+    assert rest[1].error is None and len(rest[1].facts) == 2
+    assert "binary" in rest[2].error
+
+
+def _extract_in_worker(eng):
+    return [f.to_dict() for f in eng.extract(TEXT, doc_id="w")]
+
+
+def test_engine_pickles_and_runs_in_another_process(bundled_engine):
+    clone = pickle.loads(pickle.dumps(bundled_engine))
+    assert [f.to_dict() for f in clone.extract(TEXT, doc_id="w")] == _extract_in_worker(
+        bundled_engine)
+    with ProcessPoolExecutor(1) as pool:
+        assert pool.submit(_extract_in_worker, bundled_engine).result() == _extract_in_worker(
+            bundled_engine)
+
+
+def test_load_from_explicit_paths(tmp_path):
+    rules = tmp_path / "r.yaml"
+    rules.write_text("pack: mine\nversion: '2'\nrules:\n  - id: x.fled\n    fact: flight\n"
+                     "    pattern: who:[is_title] [lemma=flee]\n")
+    facts = engine.load(rules).extract("Ali fled.")
+    assert facts[0].to_dict()["pack"] == "mine@2"
+    assert facts[0].args["who"]["text"] == "Ali"
+    assert facts[0].source_file.endswith("r.yaml") and facts[0].source_line == 4
+
+
+def test_cascade_uses_facts_of_earlier_rules(tmp_path):
+    rules = tmp_path / "r.yaml"
+    rules.write_text(
+        "rules:\n"
+        "  - id: group.actor\n    fact: actor_group\n    priority: 1\n"
+        "    pattern: '[is_title] (and [is_title])+'\n"
+        "  - id: t.regain\n    fact: territory\n    priority: 2\n"
+        "    pattern: actor:@actor_group [lemma=recapture] place:[is_title]\n")
+    facts = engine.load(rules).extract("Army and Police recaptured Mosul.")
+    regain = [f for f in facts if f.type == "territory"]
+    assert regain[0].args["actor"]["text"] == "Army and Police"
+
+
+def test_disabled_rules_do_not_run(tmp_path):
+    rules = tmp_path / "r.yaml"
+    rules.write_text("rules:\n  - id: a.b\n    fact: t\n    enabled: false\n    pattern: fled\n")
+    assert engine.load(rules).extract("They fled.") == []

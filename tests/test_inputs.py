@@ -1,0 +1,105 @@
+"""`assay run` over every kind of input; bad documents are recorded and the run goes on."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from click.testing import CliRunner
+
+from engine.cli import main
+
+GOOD = "Government and PMF forces recaptured up to 45 villages."
+GOOD2 = "Families fled Qayyara to Dibaga Camp."
+
+
+def _records(output: str) -> list[dict]:
+    return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+
+
+def test_txt_files_and_folders(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.txt").write_text(GOOD)
+    (tmp_path / "docs" / "b.txt").write_text(GOOD2)
+    single = tmp_path / "c.txt"
+    single.write_text(GOOD)
+    result = CliRunner().invoke(main, ["run", str(tmp_path / "docs"), str(single)])
+    assert result.exit_code == 0
+    assert [r["doc"] for r in _records(result.stdout)] == ["a", "b", "c"]
+
+
+def test_jsonl_with_dates(tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_text(json.dumps({"id": "x1", "text": GOOD, "date": "2024-03-28"}) + "\n"
+                    + json.dumps({"id": "x2", "text": GOOD2}) + "\n")
+    records = _records(CliRunner().invoke(main, ["run", str(path)]).stdout)
+    assert [r["doc"] for r in records] == ["x1", "x2"]
+
+
+def test_csv_with_text_column_detected(tmp_path):
+    path = tmp_path / "in.csv"
+    with path.open("w", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["unit_id", "article_title", "article_content", "date"])
+        writer.writerow(["7", "t", GOOD, "1/2/2016"])
+    records = _records(CliRunner().invoke(main, ["run", str(path)]).stdout)
+    assert [r["doc"] for r in records] == ["7"]
+
+
+def test_stdin_text_and_jsonl():
+    result = CliRunner().invoke(main, ["run", "-"], input=GOOD)
+    assert [r["doc"] for r in _records(result.stdout)] == ["stdin"]
+    lines = json.dumps({"id": "s1", "text": GOOD2}) + "\n"
+    result = CliRunner().invoke(main, ["run", "-"], input=lines)
+    assert [r["doc"] for r in _records(result.stdout)] == ["s1"]
+
+
+def test_bad_documents_are_recorded_and_the_run_goes_on(tmp_path):
+    (tmp_path / "a_good.txt").write_text(GOOD)
+    (tmp_path / "b_binary.txt").write_bytes(b"\x7fELF\x00\x00\x01binary")
+    (tmp_path / "c_latin1.txt").write_bytes("caf\xe9 recaptured".encode("latin-1"))
+    (tmp_path / "d_good.txt").write_text(GOOD2)
+    jsonl = tmp_path / "e.jsonl"
+    jsonl.write_text('{"id": "j1", "text": "ok"}\nnot json\n{"id": "j3"}\n'
+                     + json.dumps({"id": "j4", "text": GOOD}) + "\n")
+    result = CliRunner().invoke(main, ["run", str(tmp_path), str(jsonl)])
+    assert result.exit_code == 0
+    records = _records(result.stdout)
+    errors = {r["doc"]: r["error"] for r in records if "error" in r}
+    facts = [r for r in records if "error" not in r]
+    assert set(errors) == {"b_binary", "c_latin1", "e:2", "e:3"}
+    assert "binary" in errors["b_binary"] and "UTF-8" in errors["c_latin1"]
+    assert "invalid JSON" in errors["e:2"]
+    assert {f["doc"] for f in facts} == {"a_good", "d_good", "j4"}
+    assert "b_binary" in result.stderr and "4 errors" in result.stderr
+
+
+def test_enormous_document_is_an_error_not_a_crash(tmp_path, monkeypatch):
+    import engine.api
+
+    monkeypatch.setattr(engine.api, "MAX_DOCUMENT_CHARS", 1000)
+    (tmp_path / "big.txt").write_text("word " * 1000)
+    (tmp_path / "ok.txt").write_text(GOOD)
+    result = CliRunner().invoke(main, ["run", str(tmp_path)])
+    records = _records(result.stdout)
+    assert records[0]["doc"] == "big" and "too large" in records[0]["error"]
+    assert records[1]["doc"] == "ok" and records[1]["type"] == "territory"
+
+
+def test_csv_output_and_output_file(tmp_path):
+    (tmp_path / "a.txt").write_text(GOOD)
+    out = tmp_path / "facts.csv"
+    result = CliRunner().invoke(main, ["run", str(tmp_path / "a.txt"), "--format", "csv",
+                                       "-o", str(out)])
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert rows[0]["rule"] == "territory.regain.count"
+    assert json.loads(rows[0]["args"])["count"]["value"] == 45
+    assert GOOD[int(rows[0]["start"]):int(rows[0]["end"])] == rows[0]["text"]
+
+
+def test_missing_input_is_an_error_record(tmp_path):
+    result = CliRunner().invoke(main, ["run", str(tmp_path / "nope.txt")])
+    assert result.exit_code == 0
+    assert "no such file" in _records(result.stdout)[0]["error"]

@@ -1,0 +1,84 @@
+"""The VM against the brute-force reference (tests/reference.py) on random patterns and texts."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from reference import Reference
+
+from engine.matching.vm import MatchContext, SpanTable, finditer
+from engine.patterns.compiler import compile_pattern
+from engine.patterns.parser import parse
+from engine.text.tokens import get_tokenizer
+
+WORDS = ["a", "b", "c", "d"]
+QUANTS = ["?", "*", "+", "{2}", "{0,2}", "{1,2}", "{1,}", "{,2}"]
+
+
+def patterns(allow_captures: bool = True, depth: int = 3):
+    """Random pattern text over a small vocabulary, using every construct of the language."""
+    names = st.sampled_from(["x", "y", "z"])
+
+    def atoms(d):
+        leaves = st.sampled_from(
+            WORDS + ["[]", "[a|b]", "[!a]", "[!a & !b]", "[norm=/^[ab]$/]", "@X", "@Y", "^", "$",
+                     '"a"', "[lemma=c|d]"]
+        )
+        if d == 0:
+            return leaves
+        inner = sequences(d - 1, allow_captures)
+        inner_nocap = sequences(d - 1, False)
+        return st.one_of(
+            leaves,
+            inner.map(lambda s: f"({s})"),
+            st.tuples(inner, inner).map(lambda p: f"({p[0]} | {p[1]})"),
+            st.tuples(st.sampled_from(["(?=", "(?!", "(?<=", "(?<!"]), inner_nocap).map(
+                lambda p: f"{p[0]}{p[1]})"),
+        )
+
+    def elements(d, caps):
+        base = atoms(d)
+        quantified = st.tuples(base, st.sampled_from(QUANTS), st.booleans()).map(
+            lambda p: f"({p[0]}){p[1]}{'?' if p[2] else ''}")
+        element = st.one_of(base, quantified)
+        if caps:
+            element = st.one_of(element, st.tuples(names, element).map(lambda p: f"{p[0]}:{p[1]}"))
+        return element
+
+    def sequences(d, caps):
+        return st.lists(elements(d, caps), min_size=1, max_size=3).map(" ".join)
+
+    return st.one_of(
+        sequences(depth - 1, allow_captures),
+        st.tuples(sequences(depth - 1, allow_captures), sequences(depth - 1, allow_captures)).map(
+            lambda p: f"{p[0]} | {p[1]}"),
+    )
+
+
+@st.composite
+def sentences(draw):
+    words = draw(st.lists(st.sampled_from(WORDS), min_size=0, max_size=9))
+    tokens = get_tokenizer().tokens(" ".join(words)) if words else []
+    n = len(tokens)
+    spans = {}
+    for name in ("X", "Y"):
+        table = SpanTable()
+        for _ in range(draw(st.integers(0, 3))):
+            if n == 0:
+                break
+            start = draw(st.integers(0, n - 1))
+            end = draw(st.integers(start + 1, min(n, start + 3)))
+            table.add(start, end)
+        spans[("class", name)] = table
+    return tokens, spans
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(patterns(), sentences())
+def test_vm_agrees_with_reference(pattern, sentence):
+    tokens, spans = sentence
+    node = parse(pattern)
+    program = compile_pattern(node)
+    got = [(m.start, m.end, m.captures) for m in finditer(program, MatchContext(tokens, spans))]
+    want = Reference(node, tokens, spans).finditer()
+    assert got == want, pattern

@@ -1,0 +1,176 @@
+"""Every feature of the pattern language, with exact expected spans."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import matches, texts
+
+from engine.errors import PatternSyntaxError
+from engine.patterns.parser import parse
+
+S = "Government and PMF forces recaptured up to 45 villages and 3 towns near Mosul."
+
+
+# ---- words and strings --------------------------------------------------------------------
+
+def test_bare_words_ignore_case_accents_and_quote_style():
+    assert texts("islamic state's", "The Islamic State’s fighters") == ["Islamic State’s"]
+    assert texts("qayyara", "They fled Qayyára.") == ["Qayyára"]
+    assert texts("U.S.-led coalition", "the U.S.-led coalition said") == ["U.S.-led coalition"]
+
+
+def test_exact_strings_are_case_sensitive():
+    assert texts('"PMF"', "PMF and pmf") == ["PMF"]
+    assert texts("'Islamic State'", "islamic state and Islamic State") == ["Islamic State"]
+
+
+def test_multi_token_words_follow_the_tokenizer():
+    assert texts("al-Hawija", "in al-Hawija today") == ["al-Hawija"]
+
+
+# ---- token constraints -------------------------------------------------------------------
+
+def test_lemma_alternatives():
+    assert texts("[lemma=recapture|retake]", "They retook it and recaptured more.") == [
+        "retook", "recaptured"]
+
+
+def test_lemma_lowercase_retry():
+    assert texts("[lemma=force]", "Forces and forces") == ["Forces", "forces"]
+
+
+def test_regex_shape_and_numbers():
+    assert texts("[text=/^[A-Z]{3}$/]", S) == ["PMF"]
+    assert texts("[shape=dd]", S) == ["45"]
+    assert texts("[num>=10]", S) == ["45"]
+    assert texts("[num<10 & like_num]", S) == ["3"]
+    assert texts("[like_num] [lemma=village]", "seven villages, 7 villages") == [
+        "seven villages", "7 villages"]
+    assert texts("[length=3 & is_upper]", S) == ["PMF"]
+
+
+def test_and_or_not():
+    assert texts("[is_title & !government]", S) == ["Mosul"]
+    assert texts("[is_upper | is_title & !government]", S) == ["PMF", "Mosul"]
+    assert texts("[!lemma=village|town & lemma=/^v|^t/]", "villages towns vans") == ["vans"]
+    assert texts("[lemma=village | is_digit]", "45 villages") == ["45", "villages"]
+    assert texts("[(lemma=village | is_digit) & !45]", "45 villages 3") == ["villages", "3"]
+
+
+def test_any_token():
+    assert texts("up [] 45", S) == ["up to 45"]
+
+
+# ---- groups, alternation, quantifiers ---------------------------------------------------
+
+def test_alternation_prefers_left_option():
+    assert matches("x:(up to | up) 45?", "up to 45") == [("up to 45", {"x": ["up to"]})]
+    assert matches("x:(up | up to) []", "up to 45") == [("up to", {"x": ["up"]})]
+
+
+def test_greedy_against_lazy():
+    text = "a b a b a"
+    assert texts("a []* a", text) == ["a b a b a"]
+    assert texts("a []*? a", text) == ["a b a"]
+    assert texts("a []+? a", "a a a a") == ["a a a"]
+    assert texts("a []{1,3} a", text) == ["a b a b a"]
+    assert texts("a []{1,3}? a", text) == ["a b a"]
+    assert texts("[]? b", text) == ["a b", "a b"]
+    assert texts("[]?? b", text) == ["a b", "a b"]  # leftmost start wins over laziness
+    assert texts("b []?", text) == ["b a", "b a"]
+    assert texts("b []??", text) == ["b", "b"]
+
+
+def test_counted_repetition():
+    assert texts("a{2}", "a a a a a") == ["a a", "a a"]
+    assert texts("a{2,}", "a a a b a a") == ["a a a", "a a"]
+    assert texts("b a{,2}", "b a a a") == ["b a a"]
+
+
+def test_search_resumes_after_each_match_without_overlap():
+    assert texts("[] []", "a b c d e") == ["a b", "c d"]
+
+
+def test_empty_matches_are_never_reported():
+    assert texts("a?", "b b") == []
+    assert texts("a*", "b a a b") == ["a a"]
+
+
+# ---- captures ----------------------------------------------------------------------------
+
+def test_named_captures():
+    assert matches("actor:@force [lemma=recapture] ([lemma=up] to)? count:[like_num] "
+                   "place_type:[lemma=village]", S) == [
+        ("PMF forces recaptured up to 45 villages",
+         {"actor": ["PMF forces"], "count": ["45"], "place_type": ["villages"]})]
+
+
+def test_nested_and_overlapping_captures():
+    assert matches("all:(first:([] []) mid:[]) last:[]", "a b c d") == [
+        ("a b c d", {"first": ["a b"], "mid": ["c"], "all": ["a b c"], "last": ["d"]})]
+    assert matches("outer:(inner:(a) b)", "a b") == [
+        ("a b", {"inner": ["a"], "outer": ["a b"]})]
+
+
+def test_repeated_capture_collects_every_occurrence():
+    assert matches("loc:@place (and loc:@place)*", "Mosul and Tal Afar") == [
+        ("Mosul and Tal Afar", {"loc": ["Mosul", "Tal Afar"]})]
+
+
+def test_capture_in_alternation_records_the_branch_taken():
+    assert matches("(x:a | y:b) c", "b c") == [("b c", {"y": ["b"]})]
+
+
+# ---- classes ----------------------------------------------------------------------------
+
+def test_classes_prefer_the_longest_entry_and_fall_back():
+    assert matches("actor:@force recaptured", "PMF forces recaptured") == [
+        ("PMF forces recaptured", {"actor": ["PMF forces"]})]
+    assert matches("actor:@force forces", "PMF forces") == [("PMF forces", {"actor": ["PMF"]})]
+
+
+# ---- lookaround and anchors ----------------------------------------------------------------
+
+def test_lookbehind_and_lookahead():
+    text = "did not recapture Mosul but recaptured Tal Afar"
+    assert texts("(?<!not) [lemma=recapture] []", text) == ["recaptured Tal"]
+    assert texts("(?<=not) [lemma=recapture]", text) == ["recapture"]
+    assert texts("[lemma=recapture] (?=Tal)", text) == ["recaptured"]
+    assert texts("[lemma=recapture] (?!Mosul) []", text) == ["recaptured Tal"]
+
+
+def test_lookaround_at_sentence_edges():
+    assert texts("(?<!x) a", "a b a") == ["a", "a"]  # nothing behind the first token
+    assert texts("(?<=^) a", "a b a") == ["a"]
+    assert texts("a (?!b)", "a b a") == ["a"]  # nothing ahead of the last token
+    assert texts("a (?=$)", "a b a") == ["a"]
+    assert texts("(?<=[] []) a", "a b a") == ["a"]
+    assert texts("a (?=[] [])", "a b a") == ["a"]
+    assert texts("b (?=[] [])", "a b a") == []
+
+
+def test_lookaround_with_variable_length():
+    text = "forces plan to swiftly recapture Mosul"
+    assert texts("(?<![lemma=plan] []{0,3} to []?) recapture", text) == []
+    assert texts("(?<![lemma=plan] to) recapture", text) == ["recapture"]
+
+
+def test_sentence_anchors():
+    assert texts("^ a", "a a a") == ["a"]
+    assert texts("a $", "a a a") == ["a"]
+    assert texts("^ []+ $", "a b") == ["a b"]
+
+
+# ---- comments and layout ------------------------------------------------------------------
+
+def test_comments_and_newlines_are_ignored():
+    assert texts("a  # the first\n  b  # then b\n", "a b") == ["a b"]
+
+
+@pytest.mark.parametrize("bad", ["(a", "a)", "[lemma=]", "a{3,1}", "a{500}", "x:", "[num>ten]",
+                                 "[lemma>3]", "[text=/(/]", "", "   ", "a | | b", "@", "<>"])
+def test_syntax_errors_have_positions(bad):
+    with pytest.raises(PatternSyntaxError) as info:
+        parse(bad)
+    assert 0 <= info.value.offset <= len(bad)
+    assert info.value.message

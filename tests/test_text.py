@@ -1,0 +1,51 @@
+"""Documents, tokens and sentences: offsets into the untouched text, norms, lemmas, splitting."""
+
+from __future__ import annotations
+
+from engine.text import make_document
+from engine.text.tokens import get_tokenizer
+
+
+def test_tokens_keep_offsets_into_the_original_text():
+    text = "  Islamic State’s  fighters\u00a0fled\n\nQayára."
+    doc = make_document(text)
+    for sentence in doc.sentences:
+        for tok in sentence.tokens:
+            assert text[tok.start:tok.end] == tok.text
+    assert doc.text is text
+
+
+def test_norm_ignores_case_accents_and_quote_styles():
+    tokens = get_tokenizer().tokens("Islamic State’s Qayára “treason”")
+    norms = [t.norm for t in tokens]
+    assert norms == ["islamic", "state", "'s", "qayara", '"', "treason", '"']
+    assert get_tokenizer().tokens("State's")[1].norm == "'s"
+
+
+def test_lemmas_with_lowercase_retry():
+    lemmas = [t.lemma for t in get_tokenizer().tokens("Forces recaptured villages and fled")]
+    assert lemmas == ["force", "recapture", "village", "and", "flee"]
+
+
+def test_numbers_and_shapes():
+    tokens = get_tokenizer().tokens("3,000 seven 3.4 villages")
+    assert [t.num for t in tokens] == [3000, 7, 3.4, None]
+    assert tokens[0].shape == "d,ddd" and "like_num" in tokens[1].flags
+
+
+def test_headlines_captions_and_datelines_are_sentences(seeds_dir):
+    text = (seeds_dir / "000_fb568839f1ab8394.txt").read_text(encoding="utf-8")
+    doc = make_document(text)
+    firsts = [text[s.start:s.end] for s in doc.sentences[:5]]
+    assert firsts[0] == "Thursday, March 28, 2024"  # dateline
+    assert firsts[1] == "Baghdad"
+    assert firsts[2].startswith("Islamic State in Hawija decry")  # headline, no final period
+    assert firsts[4] == "Islamic State members in Iraq (representational photo)"  # caption
+
+
+def test_sentence_splitting_within_a_line():
+    text = 'Lt. Gen. Ali said "they fled." Then U.S. troops left. A. Smith came.'
+    doc = make_document(text)
+    assert [text[s.start:s.end] for s in doc.sentences] == [
+        'Lt. Gen. Ali said "they fled."', "Then U.S. troops left.", "A. Smith came."]
+    assert [s.index for s in doc.sentences] == [0, 1, 2]
