@@ -73,7 +73,7 @@ def sentences(draw):
     return tokens, spans
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(patterns(), sentences())
 def test_vm_agrees_with_reference(pattern, sentence):
     tokens, spans = sentence

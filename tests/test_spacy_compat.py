@@ -65,7 +65,7 @@ def engine_spans(tmp_path, pattern, text):
     return sorted({tuple(f.span) for f in facts})
 
 
-@settings(max_examples=300, deadline=None,
+@settings(max_examples=600, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(spacy_patterns, texts)
 def test_same_spans_as_spacy_matcher(tmp_path, pattern, text):

@@ -25,6 +25,16 @@ def _test_keys(test) -> frozenset | None:
     return None
 
 
+def _selectivity(keys: frozenset) -> tuple:
+    """Sort key: the set least likely to occur in a sentence first. Token keys beat span keys
+    (spans are found per sentence anyway), rare words beat stop words, fewer keys beat more."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    spans = any(key[0] == "span" for key in keys)
+    common = sum(1 for key in keys if key[0] != "span" and str(key[1]).lower() in STOP_WORDS)
+    return (spans, common, len(keys))
+
+
 def required_keys(node: ast.Node) -> frozenset | None:
     """Keys of which every match of `node` contains one; None if no such set is known."""
     if isinstance(node, ast.Tok):
@@ -35,8 +45,7 @@ def required_keys(node: ast.Node) -> frozenset | None:
         options = [k for k in map(required_keys, node.items) if k is not None]
         if not options:
             return None
-        # Prefer token keys over span keys (cheaper to have), then the smallest set.
-        return min(options, key=lambda k: (any(key[0] == "span" for key in k), len(k)))
+        return min(options, key=_selectivity)
     if isinstance(node, ast.Alt):
         parts = [required_keys(o) for o in node.options]
         return None if any(p is None for p in parts) else frozenset().union(*parts)
