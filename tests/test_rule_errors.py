@@ -164,3 +164,20 @@ def test_yaml_cannot_construct_python_objects(tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert "evil.yaml:1:8: invalid YAML" in result.output
     assert not (tmp_path / "pwned").exists()
+
+
+@pytest.mark.parametrize("layout, line, col", [
+    ("    pattern: >-\n      a b\n      c ]\n", 6, 9),
+    ("    pattern: >\n      a b\n\n      c ]\n", 7, 9),
+    ("    pattern: 'a b\n      c ]'\n", 5, 9),
+    ("    pattern: a b\n      c ]\n", 5, 9),
+    ("    pattern: \"a \\\"b\\\" ]\"\n", 4, 23),
+])
+def test_positions_in_folded_quoted_and_multiline_scalars(tmp_path, monkeypatch, layout, line,
+                                                           col):
+    _write(tmp_path, "f", "rules:\n  - id: a.b\n    fact: t\n" + layout)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(RuleError) as info:
+        engine.load("f.yaml")
+    first = info.value.diagnostics[0]
+    assert (first.line, first.col) == (line, col), first.format()

@@ -21,11 +21,9 @@ MAX_REPEAT = 100  # largest bound in {m,n}; larger bounds would only bloat the p
 
 _TERMINAL_NAMES = {
     "WORD": "a word", "STRING": "a quoted string", "REGEX": "a /regex/",
-    "CAPTURE": "a capture name",
-    "CLASS": "an @class", "VALUE": "a <value>", "QUANT": "a quantifier", "FIELD": "a field name",
-    "FLAG": "a flag", "OP": "an operator", "LSQB": "'['", "RSQB": "']'", "LPAR": "'('",
-    "RPAR": "')'", "VBAR": "'|'", "TEST_OR": "'|'", "AMPERSAND": "'&'", "BANG": "'!'",
-    "CIRCUMFLEX": "'^'", "DOLLAR": "'$'", "$END": "the end of the pattern",
+    "CAPTURE": "a capture name", "CLASS": "an @class", "VALUE": "a <value>",
+    "QUANT": "a quantifier", "FIELD": "a field name", "FLAG": "a flag", "OP": "an operator",
+    "TEST_OR": "'|'", "$END": "the end of the pattern",
 }
 
 
@@ -238,8 +236,17 @@ def _merge_any(tests: list) -> ast.Test:
     return out[0] if len(out) == 1 else ast.Any_(tuple(out))
 
 
+def _terminal_name(name: str) -> str:
+    if name in _TERMINAL_NAMES:
+        return _TERMINAL_NAMES[name]
+    try:
+        return repr(_lark().get_terminal(name).pattern.value)
+    except KeyError:
+        return name
+
+
 def _describe_expected(expected) -> str:
-    names = sorted({_TERMINAL_NAMES.get(e, repr(e)) for e in expected})
+    names = sorted({_terminal_name(e) for e in expected})
     return ", ".join(names[:8]) + (", …" if len(names) > 8 else "")
 
 

@@ -264,7 +264,7 @@ class _FileLoader:
             try:
                 node = parse(text)
             except PatternSyntaxError as exc:
-                self.error(pmark.at(exc.line, exc.col), f"rule {rule.id}: {exc.message}")
+                self.error(pmark.locate(text, exc.offset), f"rule {rule.id}: {exc.message}")
                 continue
             rule.patterns.append(PatternSource(text, pmark))
             rule.asts.append(node)
@@ -347,10 +347,7 @@ class _FileLoader:
                                            "give it a higher number")
 
     def pattern_error(self, source, offset: int, message: str) -> None:
-        text = source.text
-        line = text.count("\n", 0, offset) + 1
-        col = offset - (text.rfind("\n", 0, offset) + 1) + 1
-        self.error(source.mark.at(line, col), message)
+        self.error(source.mark.locate(source.text, offset), message)
 
 
 def rule_captures(rule: Rule) -> set[str]:

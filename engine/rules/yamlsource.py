@@ -18,17 +18,26 @@ class Mark:
 
     line: int
     col: int
-    style: str | None = None  # None plain, '"' or "'" quoted, '|' or '>' block
-    indent: int = 0  # block scalars: indentation of their content lines
+    raw: str = ""  # a scalar's source text as written (quotes, indentation, folds included)
 
-    def at(self, line_in_value: int, col_in_value: int) -> tuple[int, int]:
-        """File position of a character at (line, col) of this scalar's value, both from 1."""
-        if self.style in ("|", ">"):
-            # Block scalars start on the line after the indicator; use the node's indentation.
-            return self.line + line_in_value, self.indent + col_in_value
-        if line_in_value == 1:
-            return self.line, self.col + (1 if self.style in ('"', "'") else 0) + col_in_value - 1
-        return self.line + line_in_value - 1, col_in_value
+    def locate(self, value: str, offset: int) -> tuple[int, int]:
+        """File position of `value[offset]`, where `value` is this scalar as loaded.
+
+        Walks the source text alongside the value, skipping what YAML removed (quotes, block
+        indicators, indentation, folded line breaks), so positions are right for plain, quoted,
+        literal and folded scalars alike."""
+        line, col, i = self.line, self.col, 0
+        for raw_char in self.raw:
+            if i >= offset and (i >= len(value) or raw_char == value[i]):
+                break
+            if i < len(value) and (raw_char == value[i] or (value[i] in " \n" and
+                                                            raw_char in " \n")):
+                i += 1
+            if raw_char == "\n":
+                line, col = line + 1, 1
+            else:
+                col += 1
+        return line, col
 
 
 class MarkedDict(dict):
@@ -47,16 +56,10 @@ class MarkedList(list):
 
 
 def _mark(node: yaml.Node) -> Mark:
-    style = node.style if isinstance(node, yaml.ScalarNode) else None
-    indent = 0
-    if style in ("|", ">"):
-        # Indentation of the block's first content line, read from the raw buffer.
-        buffer = node.start_mark.buffer or ""
-        newline = buffer.find("\n", node.start_mark.index)
-        if newline != -1:
-            rest = buffer[newline + 1:]
-            indent = len(rest) - len(rest.lstrip(" "))
-    return Mark(node.start_mark.line + 1, node.start_mark.column + 1, style, indent)
+    raw = ""
+    if isinstance(node, yaml.ScalarNode) and node.start_mark.buffer:
+        raw = node.start_mark.buffer[node.start_mark.index:node.end_mark.index]
+    return Mark(node.start_mark.line + 1, node.start_mark.column + 1, raw)
 
 
 class MarkedLoader(yaml.SafeLoader):
