@@ -27,6 +27,9 @@ from engine.rules.loader import load_rules
 from engine.rules.model import Rule, RuleSet
 from engine.text.document import Document, Sentence, make_document
 from engine.text.tokens import get_tokenizer, number_value
+from engine.values.dates import document_date
+from engine.values.dates import resolve as resolve_date
+from engine.values.registry import compile_cached
 
 MAX_DOCUMENT_CHARS = 10_000_000
 
@@ -104,7 +107,7 @@ class Engine:
                 if key[0] in INDEXED_FIELDS:
                     fields.add(key[0])
         self._fields = fields
-        self._fact_types = {c.rule.fact for c in self.rules}
+        self.values = {name: compile_cached(spec) for name, spec in self.ruleset.grammars.items()}
 
     # ---- public API ----
     def extract(self, text: str, doc_id: str | None = None, date: str | None = None) -> list[Fact]:
@@ -122,7 +125,9 @@ class Engine:
                                 f"{MAX_DOCUMENT_CHARS:,})")
         if "\x00" in text:
             raise DocumentError("binary content (NUL characters)")
-        return make_document(text, doc_id, date, self.tokenizer)
+        doc = make_document(text, doc_id, date, self.tokenizer)
+        doc.base_date = document_date(doc, self.values["date"])
+        return doc
 
     def extract_document(self, doc: Document) -> list[Fact]:
         facts: list[Fact] = []
@@ -158,7 +163,7 @@ class Engine:
     # ---- matching ----
     def _sentence(self, doc: Document, sentence: Sentence) -> list[Fact]:
         tokens = sentence.tokens
-        ctx = MatchContext(tokens)
+        ctx = MatchContext(tokens, text=doc.text, values=self.values)
         for cls, start, end, value in self.lexicon.find(tokens):
             ctx.spans.setdefault(("class", cls), SpanTable()).add(start, end, value)
         candidates = set(self._untriggered)
@@ -179,10 +184,8 @@ class Engine:
                 i += 1
             for fact, start, end in group_facts:
                 key = ("class", fact.type)
-                if key not in ctx.spans:
-                    ctx.spans[key] = SpanTable()
-                    candidates.update(self._index.get(("span",) + key, ()))
-                ctx.spans[key].add(start, end, None)
+                candidates.update(self._index.get(("span",) + key, ()))
+                ctx.table(key).add(start, end, None)
                 out.append(fact)
         out.sort(key=lambda f: (f.span[0], -f.span[1], f.rule))
         return out
@@ -203,6 +206,7 @@ class Engine:
         rule, tokens, text = compiled.rule, sentence.tokens, doc.text
         start, end = tokens[match.start].start, tokens[match.end - 1].end
         args: dict = {}
+        date = None
         for role, spans in getattr(match, "captures", {}).items():
             if role.startswith("_"):
                 continue  # helper captures are not roles
@@ -211,28 +215,66 @@ class Engine:
                 if e <= s or (s, e) in seen:
                     continue
                 seen.add((s, e))
-                objs.append(self._arg(rule, role, tokens, text, program, ctx, s, e))
+                arg, is_date = self._arg(rule, role, doc, tokens, program, ctx, s, e)
+                if is_date and date is None:
+                    date = arg.get("value")
+                objs.append(arg)
             if objs:
                 args[role] = objs[0] if len(objs) == 1 else objs
+        if date is None:
+            date = self._nearest_date(compiled, doc, ctx, match)
         return Fact(
             type=rule.fact, subtype=rule.subtype, modality=rule.modality, doc=doc.id,
             sentence=sentence.index, span=(start, end), text=text[start:end], args=args,
-            date=None, rule=rule.id, source_file=rule.file, source_line=rule.line,
+            date=date, rule=rule.id, source_file=rule.file, source_line=rule.line,
             rule_hash=rule.hash, pack=rule.pack,
         )
 
-    def _arg(self, rule, role, tokens, text, program, ctx, s, e) -> dict:
+    def _arg(self, rule, role, doc, tokens, program, ctx, s, e) -> tuple[dict, bool]:
+        """An argument object, and whether it is a date (the fact's date, then)."""
         cs, ce = tokens[s].start, tokens[e - 1].end
-        arg: dict = {"text": text[cs:ce], "span": [cs, ce]}
+        arg: dict = {"text": doc.text[cs:ce], "span": [cs, ce]}
+        is_date = False
         for key in program.span_keys:
             value = ctx.table(key).values.get((s, e))
-            if isinstance(value, dict):
+            if not isinstance(value, dict):
+                continue
+            if key == ("value", "date"):
+                arg["value"] = resolve_date(value, doc.base_date)
+                is_date = not value.get("since")
+            elif key[0] == "value":
+                arg.update(value)
+            else:
                 arg.update({k: v for k, v in value.items() if k != "class"})
-                break
+            break
         transform = rule.values.get(role)
         if transform:
             arg["value"] = _transform(transform, tokens[s:e], arg["text"])
-        return arg
+        return arg, is_date
+
+    def _nearest_date(self, compiled, doc, ctx, match) -> str | None:
+        """The date expression of the sentence nearest the rule's trigger token (one before it
+        on a tie: "On Monday, X said forces recaptured …"); "since 2014" never counts."""
+        table = ctx.table(("value", "date"))
+        if not table.values:
+            return None
+        anchor = match.start
+        if compiled.triggers:
+            for i in range(match.start, match.end):
+                tok = ctx.tokens[i]
+                if any((field, getattr(tok, field)) in compiled.triggers for field in self._fields):
+                    anchor = i
+                    break
+        spans = [(s, e, v) for (s, e), v in table.values.items() if not v.get("since")]
+        maximal = [(s, e, v) for s, e, v in spans
+                   if not any(s2 <= s and e <= e2 and (s2, e2) != (s, e) for s2, e2, _ in spans)]
+        best = None
+        for s, e, value in maximal:
+            distance = anchor - e + 1 if e <= anchor else s - anchor
+            key = (distance, 0 if e <= anchor else 1)
+            if best is None or key < best[0]:
+                best = (key, value)
+        return resolve_date(best[1], doc.base_date) if best else None
 
 
 def _text_id(text: str) -> str:
@@ -260,7 +302,8 @@ def _transform(name: str, tokens, text: str):
     return text
 
 
-def load(*paths, values: set[str] | None = None) -> Engine:
-    """An Engine for the rule files or folders in `paths` (the bundled pack if none)."""
+def load(*paths) -> Engine:
+    """An Engine for the rule files, grammars or folders in `paths` (the bundled pack if none).
+    The built-in <quantity> and <date> grammars are always available."""
     paths = paths or (bundled("rules"),)
-    return Engine(load_rules(paths, values))
+    return Engine(load_rules(paths))

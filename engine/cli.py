@@ -127,5 +127,74 @@ def try_(text, rules, as_json) -> None:
     console.print(table)
 
 
+@main.command()
+@click.argument("grammar")
+@click.argument("text")
+@RULES_OPTION
+@click.option("--date", "base", metavar="YYYY-MM-DD",
+              help="The document date relative dates resolve against.")
+@click.option("--tree", is_flag=True, help="Add the parse tree.")
+def parse(grammar, text, rules, base, tree) -> None:
+    """Show what GRAMMAR (quantity, date, an analyst's grammar name, or a .lark file) makes of
+    TEXT, as one JSON object. Exit status 1 if the grammar does not cover the whole TEXT."""
+    import json
+    from datetime import date
+    from pathlib import Path
+
+    from engine.text.tokens import get_tokenizer
+    from engine.values.dates import resolve
+    from engine.values.grammar import GrammarCompileError, GrammarSpec
+
+    base_date = None
+    if base:
+        try:
+            base_date = date.fromisoformat(base)
+        except ValueError:
+            raise click.BadParameter(f"{base!r} is not YYYY-MM-DD", param_hint="--date") from None
+    if grammar.endswith(".lark"):
+        from engine.rules.loader import display_path
+        from engine.values.registry import compile_cached
+
+        path = Path(grammar)
+        if not path.is_file():
+            raise click.BadParameter(f"{grammar} not found", param_hint="GRAMMAR")
+        try:
+            value_grammar = compile_cached(GrammarSpec(path.stem, str(path.resolve()),
+                                                       display_path(path)))
+        except GrammarCompileError as exc:
+            click.echo(f"{grammar}:{exc.line}:{exc.col}: {exc.message}", err=True)
+            sys.exit(2)
+    else:
+        eng = _load(rules)
+        value_grammar = eng.values.get(grammar.strip("<>"))
+        if value_grammar is None:
+            known = ", ".join(sorted(eng.values))
+            raise click.BadParameter(f"no grammar {grammar!r} (known: {known})",
+                                     param_hint="GRAMMAR")
+    value = value_grammar.parse(text)
+    if value is None:
+        tokens = get_tokenizer().tokens(text)
+        found = sorted(value_grammar.find(tokens, text), key=lambda f: f[0] - f[1])
+        hint = ""
+        if found:
+            s, e, _ = found[0]
+            hint = f"; the longest phrase it covers is {text[tokens[s].start:tokens[e - 1].end]!r}"
+        click.echo(f"assay: <{value_grammar.name}> does not cover {text!r}{hint}", err=True)
+        sys.exit(1)
+    out = {"grammar": value_grammar.name, "text": text}
+    if value_grammar.name == "date" and value_grammar.spec.builtin:
+        out["value"] = resolve(value, base_date)
+        out["precision"] = value["precision"]
+        if value.get("since"):
+            out["since"] = True
+        if value.get("needs_base") and base_date is None:
+            out["note"] = "relative date: give --date to resolve it"
+    else:
+        out.update(value)
+    if tree:
+        out["tree"] = value_grammar.tree(text).pretty()
+    click.echo(json.dumps(out, ensure_ascii=False))
+
+
 if __name__ == "__main__":
     main()

@@ -43,8 +43,8 @@ CASES = {
         "unexpected ']'"),
     "undefined_class": ("rules:\n  - id: a.b\n    fact: t\n    pattern: x:@forse fled\n", 4, 16,
                         "class @forse is not defined"),
-    "undefined_value": ("rules:\n  - id: a.b\n    fact: t\n    pattern: n:<quantity> x\n", 4, 16,
-                        "value grammar <quantity> is not defined"),
+    "undefined_value": ("rules:\n  - id: a.b\n    fact: t\n    pattern: n:<casualty> x\n", 4, 16,
+                        "value grammar <casualty> is not defined"),
     "capture_in_lookaround": (
         "rules:\n  - id: a.b\n    fact: t\n    pattern: (?<!x:not) fled\n", 4, 18,
         "captures inside lookaround"),

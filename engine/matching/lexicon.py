@@ -18,45 +18,59 @@ def _joined(norms) -> str:
 
 
 class Lexicon:
+    """All aliases of all classes, in two automata: one over token norms (the default) and
+    one over exact token texts (entries marked `match: exact`)."""
+
     def __init__(self, entries: list[LexiconEntry], tokenizer: Tokenizer):
         self.classes = sorted({e.cls for e in entries})
-        self._automaton = ahocorasick.Automaton()
-        found: dict[str, list] = {}
-        for entry in entries:
-            for alias in entry.aliases:
-                norms = [t.norm for t in tokenizer.tokens(alias)]
-                if not norms:
-                    continue
-                key = _joined(norms)
-                hits = found.setdefault(key, [len(norms), {}])
-                hits[1].setdefault(entry.cls, entry)  # the first entry of a class wins
-        for key, (length, by_class) in found.items():
-            payload = (length, tuple((cls, _value(e)) for cls, e in by_class.items()))
-            self._automaton.add_word(key, payload)
-        self._empty = not found
-        if found:
-            self._automaton.make_automaton()
+        self._norm = _build([e for e in entries if not e.exact], tokenizer, "norm")
+        self._text = _build([e for e in entries if e.exact], tokenizer, "text")
 
     def find(self, tokens) -> list[tuple[str, int, int, dict]]:
         """(class, start token, end token, value) for every alias occurrence in `tokens`."""
-        if self._empty or not tokens:
+        if not tokens:
             return []
-        text = _joined(t.norm for t in tokens)
-        last_token_at: dict[int, int] = {}  # offset of the space after token i -> i
-        offset = 0
-        for i, tok in enumerate(tokens):
-            offset += len(tok.norm) + 1
-            last_token_at[offset] = i
-        out = []
-        for end_char, (length, classes) in self._automaton.iter(text):
-            end = last_token_at[end_char] + 1
-            for cls, value in classes:
-                out.append((cls, end - length, end, value))
-        return out
+        return _search(self._norm, tokens, "norm") + _search(self._text, tokens, "text")
+
+
+def _build(entries: list[LexiconEntry], tokenizer: Tokenizer, attr: str):
+    found: dict[str, list] = {}
+    for entry in entries:
+        for alias in entry.aliases:
+            forms = [getattr(t, attr) for t in tokenizer.tokens(alias)]
+            if not forms:
+                continue
+            hits = found.setdefault(_joined(forms), [len(forms), {}])
+            hits[1].setdefault(entry.cls, entry)  # the first entry of a class wins
+    if not found:
+        return None
+    automaton = ahocorasick.Automaton()
+    for key, (length, by_class) in found.items():
+        automaton.add_word(key, (length, tuple((cls, _value(e)) for cls, e in by_class.items())))
+    automaton.make_automaton()
+    return automaton
+
+
+def _search(automaton, tokens, attr: str) -> list[tuple[str, int, int, dict]]:
+    if automaton is None:
+        return []
+    forms = [getattr(t, attr) for t in tokens]
+    last_token_at: dict[int, int] = {}  # offset of the space after token i -> i
+    offset = 0
+    for i, form in enumerate(forms):
+        offset += len(form) + 1
+        last_token_at[offset] = i
+    out = []
+    for end_char, (length, classes) in automaton.iter(_joined(forms)):
+        end = last_token_at[end_char] + 1
+        for cls, value in classes:
+            out.append((cls, end - length, end, value))
+    return out
 
 
 def _value(entry: LexiconEntry) -> dict:
     value = {"id": entry.id, "class": entry.cls}
     if entry.lat is not None and entry.lon is not None:
         value["lat"], value["lon"] = entry.lat, entry.lon
+    value.update(entry.extra)
     return value

@@ -56,19 +56,32 @@ class SpanTable:
 
 
 class MatchContext:
-    """What the VM needs about one sentence: its tokens and the spans providers found in it."""
+    """What the VM needs about one sentence: its tokens and the spans providers found in it.
 
-    __slots__ = ("tokens", "n", "spans", "_looks", "steps")
+    Spans of typed values (`<quantity>`) are found lazily, the first time a pattern asks, so
+    sentences where no rule gets that far never pay for the grammar."""
 
-    def __init__(self, tokens, spans: dict | None = None):
+    __slots__ = ("tokens", "n", "spans", "text", "values", "_looks", "steps")
+
+    def __init__(self, tokens, spans: dict | None = None, text: str = "",
+                 values: dict | None = None):
         self.tokens = tokens
         self.n = len(tokens)
         self.spans: dict[tuple[str, str], SpanTable] = spans if spans is not None else {}
+        self.text = text  # the document's text, which token offsets index
+        self.values = values or {}  # value name -> grammar with find(tokens, text)
         self._looks: dict[int, list[bool]] = {}
         self.steps = 0  # VM work done, for the linearity test and for profiling
 
     def table(self, key) -> SpanTable:
-        return self.spans.get(key) or _EMPTY
+        table = self.spans.get(key)
+        if table is None:
+            table = self.spans[key] = SpanTable()
+            grammar = self.values.get(key[1]) if key[0] == "value" else None
+            if grammar is not None:
+                for start, end, value in grammar.find(self.tokens, self.text):
+                    table.add(start, end, value)
+        return table
 
     def look(self, program: Program, index: int) -> list[bool]:
         """Per-position truth of a program's lookaround `index`, computed once per sentence."""
@@ -81,9 +94,6 @@ class MatchContext:
                 table = [not v for v in table]
             self._looks[key] = table
         return table
-
-
-_EMPTY = SpanTable()
 
 
 @dataclass(frozen=True, slots=True)

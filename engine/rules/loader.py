@@ -28,12 +28,15 @@ from engine.rules.model import (
     RuleSet,
 )
 from engine.rules.yamlsource import Mark, MarkedDict, MarkedList, YamlError, load_yaml
+from engine.values.grammar import BUILTIN, CONVERSIONS, GrammarCompileError, GrammarSpec
 
-TOP_KEYS = {"pack", "version", "description", "rules", "classes", "types"}
+TOP_KEYS = {"pack", "version", "description", "rules", "classes", "types", "grammars"}
+GRAMMAR_KEYS = {"file", "fields", "value", "description"}
+FIELD_KEYS = {"from", "as", "map"}
 RULE_KEYS = {"id", "fact", "subtype", "modality", "pattern", "spacy_pattern", "priority",
              "enabled", "description", "examples", "values"}
 EXAMPLE_KEYS = {"text", "expect"}
-ENTRY_KEYS = {"id", "aliases", "lat", "lon"}
+ENTRY_KEYS = {"id", "aliases", "lat", "lon", "country", "kind", "match"}
 TYPE_KEYS = {"roles", "subtypes", "description"}
 RULE_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$")
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -53,14 +56,14 @@ def display_path(path: Path) -> str:
     return str(path) if rel.startswith("..") else rel
 
 
-def rule_files(paths) -> list[Path]:
-    """The YAML files named by `paths` (files, or folders searched recursively), in order."""
+def rule_files(paths, suffixes=(".yaml", ".yml")) -> list[Path]:
+    """Files named by `paths` (files, or folders searched recursively for `suffixes`)."""
     out: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml")))
-        else:
+            out.extend(sorted(p for p in path.rglob("*") if p.suffix in suffixes))
+        elif path.suffix in suffixes or suffixes == (".yaml", ".yml") and path.suffix != ".lark":
             out.append(path)
     return out
 
@@ -73,6 +76,7 @@ class _FileLoader:
         self.file = display_path(path)
         self.ruleset = ruleset
         self.diagnostics = diagnostics
+        self.grammar_marks: dict[str, Mark] = {}
 
     def error(self, where: Mark | tuple[int, int] | None, message: str,
               severity: str = "error") -> None:
@@ -114,6 +118,8 @@ class _FileLoader:
             self.types(data["types"], data.marks["types"])
         if "classes" in data:
             self.classes(data["classes"], data.marks["classes"])
+        if "grammars" in data:
+            self.grammars(data["grammars"], data.marks["grammars"])
         if "rules" in data:
             rules = data["rules"]
             if not isinstance(rules, MarkedList):
@@ -141,6 +147,62 @@ class _FileLoader:
                 continue
             self.ruleset.types[str(name)] = FactType(str(name), tuple(roles),
                                                      tuple(str(s) for s in subtypes or ()))
+
+    def grammars(self, value, mark: Mark) -> None:
+        """`grammars:` maps a value name to its .lark file and how its value is made."""
+        if not isinstance(value, MarkedDict):
+            self.error(mark, "`grammars` maps each value name to {file, fields, value}")
+            return
+        for name, spec in value.items():
+            where = value.key_marks[name]
+            if not isinstance(name, str) or not NAME.match(name) or name == "pattern":
+                self.error(where, f"grammar name {name!r} must be an identifier other than "
+                           "'pattern'")
+                continue
+            if name in BUILTIN:
+                self.error(where, f"<{name}> is built in; give your grammar another name")
+                continue
+            if not isinstance(spec, MarkedDict) or not isinstance(spec.get("file"), str):
+                self.error(value.marks[name], f"grammar {name!r} needs `file:` (a .lark file)")
+                continue
+            for key in spec:
+                if key not in GRAMMAR_KEYS:
+                    self.error(spec.key_marks[key], f"unknown key {key!r} in grammar {name!r}")
+            lark_path = (self.path.parent / spec["file"]).resolve()
+            if not lark_path.is_file():
+                self.error(spec.marks["file"], f"grammar file {spec['file']!r} not found")
+                continue
+            fields = {}
+            raw_fields = spec.get("fields", {})
+            if not isinstance(raw_fields, MarkedDict):
+                self.error(spec.marks.get("fields", spec.mark), "`fields` maps field names to "
+                           "{from, as, map}")
+                raw_fields = {}
+            for fname, fspec in raw_fields.items():
+                fmark = raw_fields.marks[fname]
+                if isinstance(fspec, str):
+                    fspec = {"from": fspec}
+                if not isinstance(fspec, dict) or not isinstance(fspec.get("from"), str):
+                    self.error(fmark, f"field {fname!r} needs `from:` (a rule or terminal name)")
+                    continue
+                unknown = set(fspec) - FIELD_KEYS
+                if unknown:
+                    self.error(fmark, f"unknown key {sorted(unknown)[0]!r} in field {fname!r}")
+                if fspec.get("as", "text") not in CONVERSIONS:
+                    self.error(fmark, f"field {fname!r}: `as` must be one of "
+                               f"{', '.join(CONVERSIONS)}")
+                    continue
+                if "map" in fspec and not isinstance(fspec["map"], dict):
+                    self.error(fmark, f"field {fname!r}: `map` maps texts to values")
+                    continue
+                fields[str(fname)] = dict(fspec)
+            main = spec.get("value")
+            if main is not None and main not in fields:
+                self.error(spec.marks["value"], f"`value: {main}` names no field of {name!r}")
+                main = None
+            self.ruleset.grammars[name] = GrammarSpec(
+                name, str(lark_path), display_path(lark_path), fields, main)
+            self.grammar_marks[name] = spec.marks["file"]
 
     def classes(self, value, mark: Mark) -> None:
         if not isinstance(value, MarkedDict):
@@ -177,12 +239,19 @@ class _FileLoader:
         coords = []
         for key in ("lat", "lon"):
             value = entry.get(key)
-            if value is not None and not isinstance(value, int | float):
+            if value is not None and (isinstance(value, bool) or
+                                      not isinstance(value, int | float)):
                 self.error(entry.marks[key], f"`{key}` must be a number")
                 value = None
             coords.append(value)
+        match = entry.get("match", "norm")
+        if match not in ("norm", "exact"):
+            self.error(entry.marks["match"], "`match` is `norm` (ignore case and accents, the "
+                       "default) or `exact` (case-sensitive, for names that are also words)")
+        extra = {k: str(entry[k]) for k in ("country", "kind") if entry.get(k) is not None}
         self.ruleset.lexicon.append(LexiconEntry(cls, entry_id, (entry_id, *aliases), self.file,
-                                                 mark.line, *coords))
+                                                 mark.line, *coords, exact=match == "exact",
+                                                 extra=tuple(extra.items())))
 
     # ---- rules ----
     def rule(self, item, mark: Mark, pack: str) -> None:
@@ -320,6 +389,7 @@ class _FileLoader:
     # ---- references across files ----
     def check_refs(self, rule: Rule, classes: set[str], values: set[str],
                    types_by_priority: dict[str, int]) -> None:
+        broken = self.ruleset.broken_grammars
         for source, node in zip(rule.patterns, rule.asts, strict=True):
             for sub in ast.walk(node):
                 if isinstance(sub, ast.Look):
@@ -329,6 +399,8 @@ class _FileLoader:
                                                "inside lookaround are not supported")
                 if not isinstance(sub, ast.SpanRef):
                     continue
+                if sub.kind == "value" and sub.name in broken:
+                    continue  # its grammar's own error is reported
                 if sub.kind == "value" and sub.name not in values:
                     known = ", ".join(f"<{v}>" for v in sorted(values)) or "none"
                     self.pattern_error(source, sub.offset, f"rule {rule.id}: value grammar "
@@ -364,8 +436,42 @@ def _rule_hash(item: MarkedDict) -> str:
     return "sha256:" + hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def load_rules(paths, values: set[str] | None = None) -> RuleSet:
-    """Load and validate rule files; raises RuleError listing every error found."""
+def _load_grammars(paths, ruleset: RuleSet, loaders, diagnostics) -> None:
+    """Built-in grammars, .lark files found in `paths`, and `grammars:` entries; each compiled
+    once here so that a broken grammar is reported at its file, line and column."""
+    from engine.values.registry import builtin_spec, compile_cached
+
+    for name in BUILTIN:
+        ruleset.grammars[name] = builtin_spec(name)
+    declared = {spec.path for spec in ruleset.grammars.values()}
+    for path in rule_files(paths, (".lark",)):
+        if path.stem in ruleset.grammars or path.stem == "pattern" or str(path.resolve()) in \
+                declared:
+            continue
+        ruleset.grammars[path.stem] = GrammarSpec(path.stem, str(path.resolve()),
+                                                  display_path(path))
+    marks = {name: (loader, mark) for loader in loaders
+             for name, mark in loader.grammar_marks.items()}
+    for name, spec in list(ruleset.grammars.items()):
+        try:
+            compile_cached(spec)
+        except GrammarCompileError as exc:
+            if "field" in exc.message and name in marks:
+                loader, mark = marks[name]
+                loader.error(mark, f"grammar <{name}>: {exc.message}")
+            else:
+                diagnostics.append(Diagnostic(spec.file, exc.line, exc.col,
+                                              f"grammar <{name}>: {exc.message}", path=spec.path))
+            del ruleset.grammars[name]
+            ruleset.broken_grammars.add(name)
+        except (OSError, UnicodeDecodeError) as exc:
+            diagnostics.append(Diagnostic(spec.file, 1, 1, f"cannot read grammar: {exc}",
+                                          path=spec.path))
+            del ruleset.grammars[name]
+
+
+def load_rules(paths) -> RuleSet:
+    """Load and validate rule files and grammars; raises RuleError listing every error found."""
     ruleset = RuleSet()
     diagnostics: list[Diagnostic] = []
     files = rule_files(paths)
@@ -374,6 +480,7 @@ def load_rules(paths, values: set[str] | None = None) -> RuleSet:
         loader = _FileLoader(path, ruleset, diagnostics)
         loader.load()
         loaders.append(loader)
+    _load_grammars(paths, ruleset, loaders, diagnostics)
     seen: dict[str, Rule] = {}
     for rule in ruleset.rules:
         if rule.id in seen:
@@ -389,7 +496,8 @@ def load_rules(paths, values: set[str] | None = None) -> RuleSet:
                                                rule.priority)
     by_file = {loader.file: loader for loader in loaders}
     for rule in ruleset.rules:
-        by_file[rule.file].check_refs(rule, ruleset.classes, values or set(), types_by_priority)
+        by_file[rule.file].check_refs(rule, ruleset.classes, set(ruleset.grammars),
+                                      types_by_priority)
     for rule in ruleset.rules:
         declared = ruleset.types.get(rule.fact)
         if declared is None:

@@ -59,6 +59,8 @@ class LexiconEntry:
     line: int
     lat: float | None = None
     lon: float | None = None
+    exact: bool = False  # aliases match case-sensitively ("Hit" the town, not "hit")
+    extra: tuple = ()  # (key, value) pairs carried into arguments: country, kind
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ class RuleSet:
     types: dict[str, FactType] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     warnings: list = field(default_factory=list)
+    grammars: dict = field(default_factory=dict)  # value name -> GrammarSpec
+    broken_grammars: set = field(default_factory=set)  # reported, so not reported again
 
     @property
     def classes(self) -> set[str]:

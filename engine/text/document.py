@@ -9,6 +9,7 @@ an initial ("Lt. Gen. Ali", "J. Smith").
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date as Date
 
 from engine.text.tokens import Token, Tokenizer, get_tokenizer
 
@@ -37,9 +38,10 @@ class Document:
 
     id: str
     text: str
-    date: str | None = None
+    date: str | None = None  # as given in metadata
     sentences: list[Sentence] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
+    base_date: Date | None = None  # what relative dates resolve against (metadata or dateline)
 
 
 def _ends_sentence(prev: list, tok) -> bool:

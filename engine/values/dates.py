@@ -1,0 +1,171 @@
+"""Values of the built-in <date> grammar, resolved against the document's date.
+
+The grammar recognises the expression; this module turns its parse into a query for
+dateparser plus a precision (day, month or year), and resolves it preferring the past:
+"On Monday" in an article dated Thursday 28 March 2024 is 2024-03-25.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+from lark import Transformer, v_args
+
+_WORD_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+                 "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
+                 "twelve": 12, "a few": 3, "several": 3}
+_WEEKDAYS = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday",
+             "fri": "Friday", "sat": "Saturday", "sun": "Sunday"}
+
+
+def _clean(token) -> str:
+    return re.sub(r"\s+", " ", str(token)).strip().rstrip(".")
+
+
+@v_args(inline=True)
+class DateTransformer(Transformer):
+    """Parse tree → {"query", "precision", "needs_base", "since"?, "relative"?}."""
+
+    def day_month(self, day, *rest):
+        month = next(t for t in rest if t.type == "MONTH")
+        year = next((t for t in rest if t.type == "YEAR"), None)
+        query = f"{int(day)} {_clean(month)}" + (f" {year}" if year else "")
+        return {"query": query, "precision": "day", "needs_base": year is None}
+
+    def month_day(self, month, day, *rest):
+        year = next((t for t in rest if t.type == "YEAR"), None)
+        return self.day_month(day, month, *([year] if year else []))
+
+    def weekday_date(self, _weekday, inner):
+        return inner
+
+    def month_year(self, month, year):
+        return {"query": f"{_clean(month)} {year}", "precision": "month", "needs_base": False}
+
+    def month_only(self, month):
+        return {"query": _clean(month), "precision": "month", "needs_base": True}
+
+    def part_month(self, _part, month, year=None):
+        if year is not None:
+            return self.month_year(month, year)
+        return self.month_only(month)
+
+    def part_year(self, _part, year):
+        return self.year(year)
+
+    def part_this_year(self, _part, _word):
+        return {"relative": ("this", "year"), "precision": "year", "needs_base": True}
+
+    def part_last_year(self, _part, _word):
+        return {"relative": ("last", "year"), "precision": "year", "needs_base": True}
+
+    def year(self, year):
+        return {"query": str(year), "precision": "year", "needs_base": False}
+
+    def weekday(self, day, _daypart=None):
+        name = _WEEKDAYS[str(day)[:3].lower()]
+        return {"query": name, "precision": "day", "needs_base": True, "weekday": True}
+
+    def relday(self, word, _daypart=None):
+        word = _clean(word).lower()
+        query = {"tonight": "today", "the day before yesterday": "2 days ago"}.get(word, word)
+        return {"query": query, "precision": "day", "needs_base": True}
+
+    def last_unit(self, unit):
+        unit = str(unit).lower()
+        if unit == "weekend":
+            return {"query": "Saturday", "precision": "day", "needs_base": True, "weekday": True}
+        if unit == "week":
+            return {"query": "7 days ago", "precision": "month", "needs_base": True}
+        return {"relative": ("last", unit), "precision": unit, "needs_base": True}
+
+    def this_unit(self, unit):
+        unit = str(unit).lower()
+        precision = "month" if unit in ("week", "weekend") else unit
+        return {"relative": ("this", unit), "precision": precision, "needs_base": True}
+
+    def ago(self, amount, units):
+        count = _WORD_NUMBERS.get(_clean(amount).lower()) or int(amount)
+        unit = str(units).lower().rstrip("s")
+        precision = {"day": "day", "week": "month", "month": "month", "year": "year"}[unit]
+        return {"query": f"{count} {unit}s ago", "precision": precision, "needs_base": True}
+
+    def dated(self, when):
+        return when
+
+    def since(self, when):
+        return {**when, "since": True}
+
+
+_FORMATS = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
+
+
+@lru_cache(maxsize=4096)
+def _dateparser(query: str, base: date | None) -> date | None:
+    from dateparser.date import DateDataParser
+
+    settings = {"PREFER_DATES_FROM": "past", "PREFER_DAY_OF_MONTH": "first"}
+    if base is not None:
+        settings["RELATIVE_BASE"] = datetime(base.year, base.month, base.day)
+    found = DateDataParser(languages=["en"], settings=settings).get_date_data(query).date_obj
+    return found.date() if found else None
+
+
+def resolve(expr: dict, base: date | None) -> str | None:
+    """ISO date (YYYY-MM-DD, YYYY-MM or YYYY) of a parsed expression; None when unknown."""
+    if expr.get("needs_base") and base is None:
+        return None
+    precision = expr["precision"]
+    if "relative" in expr:
+        which, unit = expr["relative"]
+        if unit == "year":
+            found = date(base.year - (which == "last"), 1, 1)
+        elif unit == "month":
+            first = base.replace(day=1)
+            found = (first - timedelta(days=1)).replace(day=1) if which == "last" else first
+        else:  # this week
+            found = base
+    else:
+        found = _dateparser(expr["query"], base)
+        if found is None:
+            return None
+        if expr.get("weekday") and found < base - timedelta(days=6):
+            found += timedelta(days=7)  # "on Thursday" in Thursday's paper is that day
+        if expr.get("needs_base") and found > base:
+            return None  # relative expressions resolve to the past only
+    return found.strftime(_FORMATS[precision])
+
+
+def parse_metadata_date(text: str | None) -> date | None:
+    """A document date from metadata: ISO, or US month/day/year as in the FA-KES corpus."""
+    if not text:
+        return None
+    text = str(text).strip()
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?", text)
+    if match:
+        try:
+            return date(*map(int, match.groups()))
+        except ValueError:
+            return None
+    import dateparser
+
+    found = dateparser.parse(text, languages=["en"],
+                             settings={"DATE_ORDER": "MDY", "PREFER_DAY_OF_MONTH": "first"})
+    return found.date() if found else None
+
+
+def document_date(doc, grammar) -> date | None:
+    """The date a document was written: its metadata, else a dateline starting one of its first
+    three sentences ("Thursday, March 28, 2024", "Tue 05 Jul 2016 Syria attack …")."""
+    found = parse_metadata_date(doc.date)
+    if found is not None:
+        return found
+    for sentence in doc.sentences[:3]:
+        for start, _end, expr in grammar.find(sentence.tokens[:12], doc.text):
+            if start == 0 and not expr.get("needs_base") and expr["precision"] == "day":
+                iso = resolve(expr, None)
+                if iso:
+                    return date.fromisoformat(iso)
+    return None

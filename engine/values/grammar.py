@@ -1,0 +1,218 @@
+"""Value grammars: a Lark grammar, how to find its phrases among tokens, and their values.
+
+A grammar is tried only on runs of tokens where one of its terminals can match (a prefilter
+derived from the grammar itself), on every window of such a run up to MAX_TOKENS long; each
+window is parsed whole with Lark and memoised by its text. So a sentence with no number word,
+digit or qualifier costs a few regex checks, not parses.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from lark import Lark, Token, Tree, UnexpectedInput
+from lark.exceptions import LarkError
+from lark.lexer import PatternStr
+
+from engine.values import dates, quantity
+
+MAX_TOKENS = 10
+BUILTIN = ("quantity", "date")
+CONVERSIONS = ("text", "lower", "number", "quantity", "date")
+
+
+@dataclass
+class GrammarSpec:
+    """Where a grammar comes from and, for analysts' grammars, how its value is made."""
+
+    name: str
+    path: str  # the .lark file
+    file: str  # as shown to users
+    fields: dict[str, dict] = field(default_factory=dict)  # field -> {from, as?, map?}
+    value: str | None = None  # the field that becomes `value`
+    builtin: bool = False
+
+
+class GrammarCompileError(Exception):
+    def __init__(self, message: str, line: int = 1, col: int = 1):
+        super().__init__(message)
+        self.message, self.line, self.col = message, line, col
+
+
+def _error_position(exc: Exception, text: str) -> tuple[int, int]:
+    line, col = getattr(exc, "line", None), getattr(exc, "column", None)
+    if isinstance(line, int) and line > 0:
+        return line, max(col or 1, 1)
+    found = re.search(r"line (\d+) col(?:umn)? (\d+)", str(exc))
+    if found:
+        return int(found.group(1)), int(found.group(2))
+    defined = re.search(r"\(([A-Za-z_][A-Za-z0-9_]*):", str(exc))
+    if defined:  # "… zero-width terminals. (_SEP: …)": point at the definition
+        for i, source_line in enumerate(text.splitlines(), 1):
+            if re.match(rf"\s*\??{re.escape(defined.group(1))}(\.\d+)?\s*:", source_line):
+                return i, source_line.index(defined.group(1)) + 1
+    name = re.search(r"'([A-Za-z_][A-Za-z0-9_]*)'", str(exc))
+    if name:  # "Rule 'b' used but not defined": point at the first use of the name
+        for i, source_line in enumerate(text.splitlines(), 1):
+            use = re.search(rf"(?<![\w\"']){re.escape(name.group(1))}(?![\w\"'])",
+                            source_line.split("//")[0])
+            if use and not source_line.lstrip().startswith(name.group(1) + ":"):
+                return i, use.start() + 1
+    return 1, 1
+
+
+def compile_grammar(spec: GrammarSpec) -> ValueGrammar:
+    """Build a grammar; raises GrammarCompileError with the position in the .lark file."""
+    text = Path(spec.path).read_text(encoding="utf-8")
+    try:
+        try:
+            parser = Lark(text, parser="lalr", propagate_positions=True)
+        except LarkError as exc:
+            if "Collision" not in str(exc) and "conflict" not in str(exc).lower():
+                raise
+            parser = Lark(text, parser="earley", propagate_positions=True)  # ambiguous grammar
+    except (LarkError, UnexpectedInput) as exc:
+        message = str(exc).strip().splitlines()[0]
+        raise GrammarCompileError(message, *_error_position(exc, text)) from None
+    grammar = ValueGrammar(spec, parser)
+    grammar.check_fields()
+    return grammar
+
+
+class ValueGrammar:
+    """A compiled value grammar: finds its phrases in a sentence and makes their values."""
+
+    def __init__(self, spec: GrammarSpec, parser: Lark):
+        self.spec = spec
+        self.name = spec.name
+        self.parser = parser
+        self._starts = [self._terminal_regex(t) for t in parser.terminals
+                        if t.name not in parser.ignore_tokens]
+        self._glue = [self._terminal_regex(t) for t in parser.terminals
+                      if t.name in parser.ignore_tokens]
+        self.parse = lru_cache(maxsize=20_000)(self._parse)
+
+    @staticmethod
+    def _terminal_regex(terminal) -> re.Pattern:
+        pattern = terminal.pattern
+        flags = re.IGNORECASE if "i" in pattern.flags else 0
+        source = re.escape(pattern.value) if isinstance(pattern, PatternStr) else pattern.value
+        return re.compile(source, flags)
+
+    def check_fields(self) -> None:
+        names = {r.origin.name for r in self.parser.rules} | {r.alias for r in self.parser.rules
+                                                              if r.alias}
+        names |= {t.name for t in self.parser.terminals}
+        for name, spec in self.spec.fields.items():
+            if spec["from"] not in names:
+                raise GrammarCompileError(f"field {name!r} takes `from: {spec['from']}`, which is "
+                                          f"no rule or terminal of {Path(self.spec.path).name}")
+
+    # ---- values ----
+    def tree(self, text: str) -> Tree | None:
+        try:
+            return self.parser.parse(text)
+        except (UnexpectedInput, LarkError):
+            return None
+
+    def _parse(self, text: str) -> dict | None:
+        tree = self.tree(text)
+        if tree is None:
+            return None
+        try:
+            return self.value(tree, text)
+        except (LookupError, ValueError, TypeError, ZeroDivisionError):
+            return None  # the grammar accepted it but no value can be made
+
+    def value(self, tree: Tree, text: str) -> dict:
+        if self.name == "quantity" and self.spec.builtin:
+            return quantity.QuantityTransformer().transform(tree)
+        if self.name == "date" and self.spec.builtin:
+            return dates.DateTransformer().transform(tree)
+        out: dict[str, Any] = {}
+        for name, spec in self.spec.fields.items():
+            part = _find(tree, spec["from"])
+            if part is None:
+                continue
+            out[name] = _convert(_text_of(part, text), spec)
+        out["value"] = out.get(self.spec.value) if self.spec.value else text.strip()
+        return out
+
+    # ---- finding phrases among tokens ----
+    def find(self, tokens, text: str) -> list[tuple[int, int, dict]]:
+        """(start token, end token, value) for every window of tokens the grammar accepts."""
+        n = len(tokens)
+        if not n:
+            return []
+        # a token takes part if some terminal matches at its start; a match marks every token
+        # it reaches ("as many as" starts at "as" and covers "many")
+        reach = [-1] * n
+        for i, tok in enumerate(tokens):
+            for rx in self._starts:
+                m = rx.match(text, tok.start)
+                if m and m.end() > tok.start:
+                    reach[i] = max(reach[i], m.end())
+        part = [False] * n
+        glue = [False] * n  # what the grammar ignores (commas in dates): inside a phrase only
+        covered = -1
+        for i, tok in enumerate(tokens):
+            covered = max(covered, reach[i])
+            part[i] = reach[i] > 0 or tok.start < covered
+            if not part[i] and any(rx.fullmatch(tok.text) for rx in self._glue):
+                part[i] = glue[i] = True
+        out = []
+        i = 0
+        while i < n:
+            if not part[i]:
+                i += 1
+                continue
+            j = i
+            while j < n and part[j]:
+                j += 1
+            for s in range(i, j):
+                if glue[s]:
+                    continue
+                for e in range(min(j, s + MAX_TOKENS), s, -1):
+                    if glue[e - 1]:
+                        continue
+                    value = self.parse(text[tokens[s].start:tokens[e - 1].end])
+                    if value is not None:
+                        out.append((s, e, value))
+            i = j
+        return out
+
+
+def _find(tree: Tree, name: str):
+    for sub in tree.iter_subtrees_topdown():
+        if sub.data == name:
+            return sub
+        for child in sub.children:
+            if isinstance(child, Token) and child.type == name:
+                return child
+    return None
+
+
+def _text_of(part, text: str) -> str:
+    if isinstance(part, Token):
+        return str(part)
+    return text[part.meta.start_pos:part.meta.end_pos]
+
+
+def _convert(value: str, spec: dict):
+    if "map" in spec:
+        return spec["map"].get(value.lower().strip(), value)
+    kind = spec.get("as", "text")
+    if kind == "lower":
+        return value.lower()
+    if kind == "number":
+        return float(value.replace(",", "")) if "." in value else int(value.replace(",", ""))
+    if kind in BUILTIN:
+        from engine.values.registry import builtin_grammar
+
+        parsed = builtin_grammar(kind).parse(value)
+        return None if parsed is None else parsed.get("value")
+    return value
