@@ -265,9 +265,9 @@ class Engine:
                 if any((field, getattr(tok, field)) in compiled.triggers for field in self._fields):
                     anchor = i
                     break
-        spans = [(s, e, v) for (s, e), v in table.values.items() if not v.get("since")]
-        maximal = [(s, e, v) for s, e, v in spans
-                   if not any(s2 <= s and e <= e2 and (s2, e2) != (s, e) for s2, e2, _ in spans)]
+        spans = [(s, e, v) for (s, e), v in table.values.items()]
+        maximal = [(s, e, v) for s, e, v in spans if not v.get("since") and not any(
+            s2 <= s and e <= e2 and (s2, e2) != (s, e) for s2, e2, _ in spans)]
         best = None
         for s, e, value in maximal:
             distance = anchor - e + 1 if e <= anchor else s - anchor

@@ -1,0 +1,215 @@
+"""Typed values: the <quantity> and <date> tables, finding phrases in text, document dates,
+fact dates, analysts' own grammars, and `assay parse`."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+import engine
+from engine.cli import main
+from engine.errors import RuleError
+from engine.text.tokens import get_tokenizer
+from engine.values.dates import resolve
+from engine.values.registry import builtin_grammar
+
+DATA = Path(__file__).parent / "data"
+QUANTITIES = yaml.safe_load((DATA / "quantities.yaml").read_text(encoding="utf-8"))
+DATES = yaml.safe_load((DATA / "dates.yaml").read_text(encoding="utf-8"))
+FIELDS = ("value", "min", "max", "qualifier", "approx")
+
+
+def test_tables_are_large_enough():
+    assert len(QUANTITIES) >= 60 and len(DATES) >= 40
+    assert {"seed", "own"} <= {row["source"] for row in QUANTITIES}
+    assert {"seed", "own"} <= {row["source"] for row in DATES}
+
+
+@pytest.mark.parametrize("row", QUANTITIES, ids=[r["phrase"] for r in QUANTITIES])
+def test_quantity_phrase(row):
+    want = {k: row[k] for k in FIELDS if k in row}
+    assert builtin_grammar("quantity").parse(row["phrase"]) == want
+
+
+@pytest.mark.parametrize("row", DATES, ids=[f"{r['phrase']}@{r['base']}" for r in DATES])
+def test_date_phrase(row):
+    parsed = builtin_grammar("date").parse(row["phrase"])
+    assert parsed is not None, row["phrase"]
+    assert resolve(parsed, date.fromisoformat(row["base"])) == row["expect"]
+
+
+def _found(grammar: str, text: str) -> list[tuple[str, object]]:
+    tokens = get_tokenizer().tokens(text)
+    spans = builtin_grammar(grammar).find(tokens, text)
+    longest = {}
+    for s, e, value in spans:
+        if s not in longest or e > longest[s][0]:
+            longest[s] = (e, value)
+    covered, out = -1, []
+    for s in sorted(longest):
+        e, value = longest[s]
+        if s >= covered:
+            out.append((text[tokens[s].start:tokens[e - 1].end], value))
+            covered = e
+    return out
+
+
+def test_quantities_found_in_a_sentence():
+    text = ("Forces recaptured up to 45 villages as nearly 3.4 million people and dozens of "
+            "families fled.")
+    assert [(t, v["value"]) for t, v in _found("quantity", text)] == [
+        ("up to 45", 45), ("nearly 3.4 million", 3400000), ("dozens", 12)]
+
+
+def test_words_that_are_not_quantities():
+    assert _found("quantity", "The first phase was launched on the second day.") == []
+    assert _found("date", "Forces may retake the town; they sat down on a march.") == []
+
+
+def test_dates_found_in_a_sentence():
+    text = ("On Monday, the command said forces recaptured 45 villages during a phase launched "
+            "last Friday, which the militants have held since 2014.")
+    found = [(t, resolve(v, date(2024, 3, 28)), v.get("since", False))
+             for t, v in _found("date", text)]
+    assert found == [("On Monday", "2024-03-25", False), ("last Friday", "2024-03-22", False),
+                     ("since 2014", "2014", True)]
+
+
+def test_relative_dates_without_a_document_date_are_unknown():
+    assert resolve(builtin_grammar("date").parse("on Monday"), None) is None
+    assert resolve(builtin_grammar("date").parse("March 28, 2024"), None) == "2024-03-28"
+
+
+def test_hawija_on_monday_resolves_to_march_25(seeds_dir, bundled_engine):
+    text = (seeds_dir / "000_fb568839f1ab8394.txt").read_text(encoding="utf-8")
+    doc = bundled_engine.document(text, "000_fb568839f1ab8394")
+    assert doc.base_date == date(2024, 3, 28)  # from its dateline
+    fact = next(f for f in bundled_engine.extract_document(doc) if "45 villages" in f.text)
+    assert fact.date == "2024-03-25"
+
+
+def test_document_date_from_metadata_and_inline_dateline(bundled_engine):
+    doc = bundled_engine.document("Families fled.", "a", date="4/5/2017")
+    assert doc.base_date == date(2017, 4, 5)  # FA-KES style month/day/year
+    doc = bundled_engine.document("Wed 05 Apr 2017 Syria attack symptoms reported.", "b")
+    assert doc.base_date == date(2017, 4, 5)
+    assert bundled_engine.document("No dateline here. Families fled.", "c").base_date is None
+
+
+def test_captured_date_wins_over_nearest(tmp_path):
+    rules = tmp_path / "r.yaml"
+    rules.write_text("rules:\n  - id: r.fled\n    fact: flight\n"
+                     "    pattern: who:[is_title] [lemma=flee] (when:<date>)?\n")
+    eng = engine.load(rules)
+    facts = eng.extract("On Monday, police said Ali fled on Sunday.", date="2024-03-28")
+    assert facts[0].date == "2024-03-24"
+    assert facts[0].args["when"]["value"] == "2024-03-24"
+    facts = eng.extract("On Monday, police said Ali fled.", date="2024-03-28")
+    assert facts[0].date == "2024-03-25"
+    facts = eng.extract("Ali fled, as he has since 2014.", date="2024-03-28")
+    assert facts[0].date is None
+
+
+def test_quantity_captures_carry_the_value_object(tmp_path):
+    rules = tmp_path / "r.yaml"
+    rules.write_text("rules:\n  - id: r.regain\n    fact: territory\n"
+                     "    pattern: '[lemma=recapture] count:<quantity> place:[lemma=village]'\n")
+    fact = engine.load(rules).extract("Forces recaptured up to 45 villages.")[0]
+    assert fact.args["count"] == {"text": "up to 45", "span": [18, 26], "value": 45,
+                                  "qualifier": "at_most", "approx": False}
+
+
+# ---- analysts' grammars --------------------------------------------------------------------
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "casualties"
+
+
+def test_analyst_grammar_works_from_a_rule_without_python():
+    eng = engine.load(EXAMPLE)
+    fact = eng.extract("The car bomb left seven dead and nine wounded in Baghdad.")[0]
+    toll = fact.args["toll"]
+    assert (toll["text"], toll["killed"], toll["wounded"], toll["value"]) == (
+        "seven dead and nine wounded", 7, 9, 7)
+
+
+def test_a_lark_file_dropped_in_a_rules_folder_is_a_value(tmp_path):
+    (tmp_path / "weapon_count.lark").write_text(
+        'start: NUM _W\nNUM: /\\d+/\n_W: /(rockets|mortars)/i\n%ignore /\\s+/\n')
+    (tmp_path / "r.yaml").write_text("rules:\n  - id: r.fire\n    fact: attack\n"
+                                     "    pattern: '[lemma=fire] what:<weapon_count>'\n")
+    fact = engine.load(tmp_path).extract("Militants fired 12 rockets at the base.")[0]
+    assert fact.args["what"] == {"text": "12 rockets", "span": [16, 26], "value": "12 rockets"}
+
+
+@pytest.mark.parametrize("grammar, line, col, message", [
+    ('start: "x" b\n', 1, 12, "used but not defined"),
+    ('start: "x" | (\n', 1, 15, "Expecting a value"),
+    ('start: A\nA: /a?/\n', 2, 1, "zero-width"),
+])
+def test_broken_grammar_is_reported_at_its_position(tmp_path, monkeypatch, grammar, line, col,
+                                                    message):
+    (tmp_path / "g.lark").write_text(grammar)
+    (tmp_path / "r.yaml").write_text("rules:\n  - id: a.b\n    fact: t\n    pattern: x:<g>\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(RuleError) as info:
+        engine.load(".")
+    (first,) = info.value.diagnostics
+    assert (first.file, first.line, first.col) == ("g.lark", line, col), first.format()
+    assert message in first.message
+    result = CliRunner().invoke(main, ["check", "."])
+    assert result.exit_code == 2 and f"g.lark:{line}:{col}: " in result.output
+
+
+def test_bad_field_mapping_is_reported_in_yaml(tmp_path, monkeypatch):
+    (tmp_path / "g.lark").write_text('start: n "x"\nn: /\\d+/\n')
+    (tmp_path / "r.yaml").write_text("grammars:\n  g:\n    file: g.lark\n    fields:\n"
+                                     "      count: {from: nope, as: quantity}\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(RuleError) as info:
+        engine.load(".")
+    first = info.value.diagnostics[0]
+    assert (first.file, first.line) == ("r.yaml", 3)
+    assert "`from: nope`" in first.message
+
+
+# ---- assay parse ---------------------------------------------------------------------------
+
+def _parse(*args):
+    result = CliRunner().invoke(main, ["parse", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_parse_quantity():
+    code, out, _ = _parse("quantity", "up to 45")
+    assert code == 0
+    assert json.loads(out) == {"grammar": "quantity", "text": "up to 45", "value": 45,
+                               "qualifier": "at_most", "approx": False}
+
+
+def test_parse_date_with_base_and_tree():
+    code, out, _ = _parse("date", "On Monday", "--date", "2024-03-28", "--tree")
+    data = json.loads(out)
+    assert code == 0 and data["value"] == "2024-03-25" and data["precision"] == "day"
+    assert "weekday" in data["tree"]
+
+
+def test_parse_reports_what_is_not_covered():
+    code, out, err = _parse("quantity", "up to 45 villages")
+    assert code == 1 and out == ""
+    assert "does not cover 'up to 45 villages'" in err and "'up to 45'" in err
+
+
+def test_parse_an_analyst_grammar():
+    code, out, _ = _parse("casualty_phrase", "12 killed, 30 injured", "--rules", str(EXAMPLE))
+    assert code == 0
+    assert json.loads(out)["killed"] == 12 and json.loads(out)["wounded"] == 30
+
+
+def test_parse_unknown_grammar_is_a_usage_error():
+    code, _, err = _parse("casualties", "x")
+    assert code == 2 and "no grammar 'casualties'" in err
