@@ -213,3 +213,19 @@ def test_parse_an_analyst_grammar():
 def test_parse_unknown_grammar_is_a_usage_error():
     code, _, err = _parse("casualties", "x")
     assert code == 2 and "no grammar 'casualties'" in err
+
+
+def test_re3d_count_recall_at_least_90_percent(capsys):
+    from conftest import shared_path
+
+    corpus = shared_path("corpora", "re3d")
+    import importlib.util
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "re3d_quantities.py"
+    spec = importlib.util.spec_from_file_location("re3d_quantities", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--corpus", str(corpus)]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["re3d_quantity_recall"] >= 0.9
+    assert result["values_right"] == result["values_checked"]

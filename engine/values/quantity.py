@@ -106,6 +106,10 @@ class QuantityTransformer(Transformer):
         return {"value": _number(amount), "qualifier": kind,
                 "approx": kind == "approx" or vague}
 
+    def plus(self, amount, _plus):
+        """ "60-plus", "60+": more than 60."""
+        return {"value": _number(amount[0]), "qualifier": "more_than", "approx": amount[1]}
+
     def range(self, *parts):
         qualifier = parts[0] if len(parts) == 2 else None
         (low, vague_low), (high, vague_high) = parts[-1]
