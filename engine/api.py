@@ -107,14 +107,17 @@ class Engine:
                 if key[0] in INDEXED_FIELDS:
                     fields.add(key[0])
         self._fields = fields
+        self._hidden = {c.rule.id for c in self.rules if not c.rule.emit}
         self.values = {name: compile_cached(spec) for name, spec in self.ruleset.grammars.items()}
 
     # ---- public API ----
-    def extract(self, text: str, doc_id: str | None = None, date: str | None = None) -> list[Fact]:
-        """Facts of one text, in document order."""
+    def extract(self, text: str, doc_id: str | None = None, date: str | None = None,
+                hidden: bool = False) -> list[Fact]:
+        """Facts of one text, in document order. `hidden` adds the facts of `emit: false`
+        rules, which otherwise only feed later rules."""
         if not isinstance(text, str):
             raise DocumentError(f"text must be a string, not {type(text).__name__}")
-        return self.extract_document(self.document(text, doc_id or _text_id(text), date))
+        return self.extract_document(self.document(text, doc_id or _text_id(text), date), hidden)
 
     def document(self, text: str, doc_id: str, date: str | None = None) -> Document:
         """Tokenise and split a text, refusing what is not a processable document."""
@@ -129,10 +132,10 @@ class Engine:
         doc.base_date = document_date(doc, self.values["date"])
         return doc
 
-    def extract_document(self, doc: Document) -> list[Fact]:
+    def extract_document(self, doc: Document, hidden: bool = False) -> list[Fact]:
         facts: list[Fact] = []
         for sentence in doc.sentences:
-            facts.extend(self._sentence(doc, sentence))
+            facts.extend(self._sentence(doc, sentence, hidden))
         return facts
 
     def extract_many(self, docs: Iterable) -> Iterator[DocumentResult]:
@@ -161,7 +164,7 @@ class Engine:
                 yield DocumentResult(doc_id, [], message)
 
     # ---- matching ----
-    def _sentence(self, doc: Document, sentence: Sentence) -> list[Fact]:
+    def _sentence(self, doc: Document, sentence: Sentence, hidden: bool = False) -> list[Fact]:
         tokens = sentence.tokens
         ctx = MatchContext(tokens, text=doc.text, values=self.values)
         for cls, start, end, value in self.lexicon.find(tokens):
@@ -185,8 +188,9 @@ class Engine:
             for fact, start, end in group_facts:
                 key = ("class", fact.type)
                 candidates.update(self._index.get(("span",) + key, ()))
-                ctx.table(key).add(start, end, None)
-                out.append(fact)
+                ctx.table(key).add(start, end, _head_entity(fact))
+                if hidden or fact.rule not in self._hidden:
+                    out.append(fact)
         out.sort(key=lambda f: (f.span[0], -f.span[1], f.rule))
         return out
 
@@ -275,6 +279,16 @@ class Engine:
             if best is None or key < best[0]:
                 best = (key, value)
         return resolve_date(best[1], doc.base_date) if best else None
+
+
+def _head_entity(fact: Fact) -> dict | None:
+    """What a fact used as a span (@fact_type) tells about its entity: the lexicon fields of its
+    first argument that has an `id` ("the western coast of Shirqat" → Shirqat's id, lat, lon)."""
+    for role in fact.args:
+        for arg in fact.arg_list(role):
+            if "id" in arg:
+                return {k: v for k, v in arg.items() if k not in ("text", "span", "value")}
+    return None
 
 
 def _text_id(text: str) -> str:

@@ -97,7 +97,7 @@ def run_examples(engine, rules: list[Rule] | None = None) -> list[ExampleResult]
     results = []
     for rule in rules:
         for example in rule.examples:
-            facts = [f for f in engine.extract(example.text, doc_id="example")
+            facts = [f for f in engine.extract(example.text, doc_id="example", hidden=True)
                      if f.rule == rule.id]
             results.append(ExampleResult(rule, example, facts, compare(example.expect, facts)))
     return results

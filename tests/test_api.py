@@ -16,7 +16,8 @@ def test_extract_returns_facts_with_exact_spans(bundled_engine):
     for fact in facts:
         assert TEXT[fact.span[0]:fact.span[1]] == fact.text
         assert fact.doc == "d1"
-    assert facts[0].to_dict()["args"]["count"] == {"text": "45", "span": [43, 45], "value": 45}
+    assert facts[0].to_dict()["args"]["count"] == {
+        "text": "up to 45", "span": [37, 45], "value": 45, "qualifier": "at_most", "approx": False}
 
 
 def test_doc_id_defaults_to_a_stable_hash(bundled_engine):

@@ -34,7 +34,7 @@ TOP_KEYS = {"pack", "version", "description", "rules", "classes", "types", "gram
 GRAMMAR_KEYS = {"file", "fields", "value", "description"}
 FIELD_KEYS = {"from", "as", "map"}
 RULE_KEYS = {"id", "fact", "subtype", "modality", "pattern", "spacy_pattern", "priority",
-             "enabled", "description", "examples", "values"}
+             "enabled", "emit", "description", "examples", "values"}
 EXAMPLE_KEYS = {"text", "expect"}
 ENTRY_KEYS = {"id", "aliases", "lat", "lon", "country", "kind", "match"}
 TYPE_KEYS = {"roles", "subtypes", "description"}
@@ -286,11 +286,12 @@ class _FileLoader:
             self.error(item.marks["priority"], "priority must be an integer")
         else:
             rule.priority = priority
-        enabled = item.get("enabled", True)
-        if not isinstance(enabled, bool):
-            self.error(item.marks["enabled"], "enabled must be true or false")
-        else:
-            rule.enabled = enabled
+        for flag in ("enabled", "emit"):
+            value = item.get(flag, True)
+            if not isinstance(value, bool):
+                self.error(item.marks[flag], f"{flag} must be true or false")
+            else:
+                setattr(rule, flag, value)
         self.patterns(item, rule)
         self.values(item, rule)
         self.examples(item, rule)

@@ -39,6 +39,7 @@ class Rule:
     modality: str = "asserted"
     priority: int = 100
     enabled: bool = True
+    emit: bool = True  # false: facts only feed later rules (@type), never the output
     description: str = ""
     patterns: list[PatternSource] = field(default_factory=list)
     spacy_pattern: list | None = None

@@ -1,0 +1,66 @@
+"""Lexicons: classes, spelling variants to one id, coordinates, case-sensitive entries."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.text.tokens import get_tokenizer
+
+
+def _places(engine_, text):
+    tokens = get_tokenizer().tokens(text)
+    return [(text[tokens[s].start:tokens[e - 1].end], v["id"]) for c, s, e, v in
+            engine_.lexicon.find(tokens) if c == "place"]
+
+
+@pytest.mark.parametrize("variants, canonical", [
+    (["Qayara", "Qayyarah", "Qayyara", "al-Qayyarah"], "Qayyarah"),
+    (["Hamreen", "Hamrin"], "Hamrin"),
+    (["Salahuddin", "Salaheddine", "Salah al-Din"], "Salah al-Din"),
+    (["Shirqat", "Sharqat"], "Shirqat"),
+    (["Hawija", "al-Hawija", "Huwayjah"], "Hawija"),
+    (["Tal Afar", "Telafar"], "Tal Afar"),
+    (["Raqqa", "Raqqah"], None),
+])
+def test_spelling_variants_share_one_id(bundled_engine, variants, canonical):
+    ids = set()
+    for variant in variants:
+        found = dict(_places(bundled_engine, f"Families fled {variant} on foot."))
+        assert variant in found, (variant, found)
+        ids.add(found[variant])
+    assert len(ids) == 1
+    if canonical:
+        assert ids == {canonical}
+
+
+def test_places_carry_coordinates(bundled_engine, tmp_path):
+    facts = bundled_engine.extract("Iraqi forces recaptured Mosul and Tal Afar.")
+    locations = facts[0].to_dict()["args"]["location"]
+    assert [loc["id"] for loc in locations] == ["Mosul", "Tal Afar"]
+    assert abs(locations[0]["lat"] - 36.335) < 0.01 and abs(locations[0]["lon"] - 43.119) < 0.01
+    assert all(loc["country"] == "IQ" for loc in locations)
+
+
+def test_case_sensitive_entries_do_not_fire_on_words(bundled_engine):
+    assert _places(bundled_engine, "Shells hit the town of Hit.") == [("Hit", "Hit")]
+
+
+def test_classes_of_the_bundled_lexicons(bundled_engine):
+    text = ("Daesh militants fled as Iraqi troops, the Federal Police and the Hashd advanced "
+            "under coalition air strikes, and civilians escaped a car bomb.")
+    tokens = get_tokenizer().tokens(text)
+    found = {(c, text[tokens[s].start:tokens[e - 1].end], v["id"])
+             for c, s, e, v in bundled_engine.lexicon.find(tokens)}
+    assert ("militant", "Daesh militants", "islamic_state") in found
+    assert ("force", "Iraqi troops", "iraqi_army") in found
+    assert ("force", "Federal Police", "federal_police") in found
+    assert ("force", "Hashd", "popular_mobilization_forces") in found
+    assert ("weapon", "air strikes", "airstrike") in found
+    assert ("population", "civilians", "civilians") in found
+    assert ("weapon", "car bomb", "car_bomb") in found
+
+
+def test_lexicon_lookup_is_one_automaton_pass(bundled_engine):
+    # thousands of aliases, searched by Aho-Corasick over the sentence, not entry by entry
+    assert len(bundled_engine.ruleset.lexicon) > 500
+    assert type(bundled_engine.lexicon._norm).__name__ == "Automaton"
