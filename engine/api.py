@@ -44,6 +44,7 @@ class CompiledRule:
     programs: list[Program]
     all_matches: bool  # spaCy semantics: every span, overlaps included
     triggers: frozenset | None  # None: tried on every sentence
+    lazy_keys: frozenset = frozenset()  # trigger spans made on demand (hidden fact types)
 
 
 @dataclass
@@ -108,6 +109,17 @@ class Engine:
                     fields.add(key[0])
         self._fields = fields
         self._hidden = {c.rule.id for c in self.rules if not c.rule.emit}
+        # Fact types made only by `emit: false` rules are made on demand, when a later rule's
+        # pattern reaches @type in a sentence; the others are made in priority order.
+        emitted = {c.rule.fact for c in self.rules if c.rule.emit}
+        self._lazy: dict[str, list[int]] = {}
+        for i, compiled in enumerate(self.rules):
+            if not compiled.rule.emit and compiled.rule.fact not in emitted:
+                self._lazy.setdefault(compiled.rule.fact, []).append(i)
+        for compiled in self.rules:
+            compiled.lazy_keys = frozenset(
+                key for key in compiled.triggers or () if key[0] == "span" and key[1] == "class"
+                and key[2] in self._lazy)
         self.values = {name: compile_cached(spec) for name, spec in self.ruleset.grammars.items()}
 
     # ---- public API ----
@@ -166,7 +178,7 @@ class Engine:
     # ---- matching ----
     def _sentence(self, doc: Document, sentence: Sentence, hidden: bool = False) -> list[Fact]:
         tokens = sentence.tokens
-        ctx = MatchContext(tokens, text=doc.text, values=self.values)
+        ctx = MatchContext(tokens)
         for cls, start, end, value in self.lexicon.find(tokens):
             ctx.spans.setdefault(("class", cls), SpanTable()).add(start, end, value)
         candidates = set(self._untriggered)
@@ -176,14 +188,29 @@ class Engine:
             candidates.update(self._index.get(key, ()))
         if not candidates:
             return []
+
+        def provide(key, table: SpanTable) -> None:
+            """Fill a span table the first time a pattern asks for it."""
+            if key[0] == "value" and key[1] in self.values:
+                for start, end, value in self.values[key[1]].find(tokens, doc.text):
+                    table.add(start, end, value)
+            elif key[0] == "class" and key[1] in self._lazy and not hidden:
+                for i in self._lazy[key[1]]:
+                    if i in candidates or self._wanted(self.rules[i], ctx):
+                        for fact, start, end in self._apply(self.rules[i], doc, sentence, ctx):
+                            table.add(start, end, _head_entity(fact))
+
+        ctx.provider = provide
         out: list[Fact] = []
         i, n = 0, len(self.rules)
         while i < n:  # rules run in priority groups; later groups see earlier facts
             priority = self.rules[i].rule.priority
             group_facts = []
             while i < n and self.rules[i].rule.priority == priority:
-                if i in candidates:
-                    group_facts.extend(self._apply(self.rules[i], doc, sentence, ctx))
+                compiled = self.rules[i]
+                lazy = not hidden and compiled.rule.fact in self._lazy
+                if not lazy and (i in candidates or self._wanted(compiled, ctx)):
+                    group_facts.extend(self._apply(compiled, doc, sentence, ctx))
                 i += 1
             for fact, start, end in group_facts:
                 key = ("class", fact.type)
@@ -193,6 +220,11 @@ class Engine:
                     out.append(fact)
         out.sort(key=lambda f: (f.span[0], -f.span[1], f.rule))
         return out
+
+    @staticmethod
+    def _wanted(compiled: CompiledRule, ctx: MatchContext) -> bool:
+        """Whether a rule triggered by on-demand facts has them here (making them if needed)."""
+        return any(ctx.table(key[1:]).values for key in compiled.lazy_keys)
 
     def _apply(self, compiled: CompiledRule, doc: Document, sentence: Sentence,
                ctx: MatchContext) -> list[tuple[Fact, int, int]]:
@@ -225,7 +257,7 @@ class Engine:
                 objs.append(arg)
             if objs:
                 args[role] = objs[0] if len(objs) == 1 else objs
-        if date is None:
+        if date is None and rule.emit:
             date = self._nearest_date(compiled, doc, ctx, match)
         return Fact(
             type=rule.fact, subtype=rule.subtype, modality=rule.modality, doc=doc.id,

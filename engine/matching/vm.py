@@ -58,18 +58,17 @@ class SpanTable:
 class MatchContext:
     """What the VM needs about one sentence: its tokens and the spans providers found in it.
 
-    Spans of typed values (`<quantity>`) are found lazily, the first time a pattern asks, so
-    sentences where no rule gets that far never pay for the grammar."""
+    Some spans are found lazily, the first time a pattern asks for them (typed values, facts of
+    rules that only feed others): `provider(key, table)` fills the table then, so sentences
+    where no rule gets that far never pay for them."""
 
-    __slots__ = ("tokens", "n", "spans", "text", "values", "_looks", "steps")
+    __slots__ = ("tokens", "n", "spans", "provider", "_looks", "steps")
 
-    def __init__(self, tokens, spans: dict | None = None, text: str = "",
-                 values: dict | None = None):
+    def __init__(self, tokens, spans: dict | None = None, provider=None):
         self.tokens = tokens
         self.n = len(tokens)
         self.spans: dict[tuple[str, str], SpanTable] = spans if spans is not None else {}
-        self.text = text  # the document's text, which token offsets index
-        self.values = values or {}  # value name -> grammar with find(tokens, text)
+        self.provider = provider
         self._looks: dict[int, list[bool]] = {}
         self.steps = 0  # VM work done, for the linearity test and for profiling
 
@@ -77,10 +76,8 @@ class MatchContext:
         table = self.spans.get(key)
         if table is None:
             table = self.spans[key] = SpanTable()
-            grammar = self.values.get(key[1]) if key[0] == "value" else None
-            if grammar is not None:
-                for start, end, value in grammar.find(self.tokens, self.text):
-                    table.add(start, end, value)
+            if self.provider is not None:
+                self.provider(key, table)
         return table
 
     def look(self, program: Program, index: int) -> list[bool]:

@@ -149,6 +149,12 @@ def parse_metadata_date(text: str | None) -> date | None:
             return date(*map(int, match.groups()))
         except ValueError:
             return None
+    match = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)
+    if match:  # US month/day/year
+        try:
+            return date(int(match.group(3)), int(match.group(1)), int(match.group(2)))
+        except ValueError:
+            return None
     import dateparser
 
     found = dateparser.parse(text, languages=["en"],

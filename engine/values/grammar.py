@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from lark import Lark, Token, Tree, UnexpectedInput
-from lark.exceptions import LarkError
+from lark.exceptions import LarkError, VisitError
 from lark.lexer import PatternStr
 
 from engine.values import dates, quantity
@@ -94,6 +94,9 @@ class ValueGrammar:
                         if t.name not in parser.ignore_tokens]
         self._glue = [self._terminal_regex(t) for t in parser.terminals
                       if t.name in parser.ignore_tokens]
+        # one pass over a token tells whether any terminal starts there (most tokens: none)
+        self._any = re.compile("|".join(
+            f"(?{'i' if rx.flags & re.IGNORECASE else ''}:{rx.pattern})" for rx in self._starts))
         self.parse = lru_cache(maxsize=20_000)(self._parse)
 
     @staticmethod
@@ -125,8 +128,8 @@ class ValueGrammar:
             return None
         try:
             return self.value(tree, text)
-        except (LookupError, ValueError, TypeError, ZeroDivisionError):
-            return None  # the grammar accepted it but no value can be made
+        except (LookupError, ValueError, TypeError, ZeroDivisionError, VisitError):
+            return None  # the grammar accepted it but no value can be made ("a nine")
 
     def value(self, tree: Tree, text: str) -> dict:
         if self.name == "quantity" and self.spec.builtin:
@@ -151,7 +154,10 @@ class ValueGrammar:
         # a token takes part if some terminal matches at its start; a match marks every token
         # it reaches ("as many as" starts at "as" and covers "many")
         reach = [-1] * n
+        any_match = self._any.match
         for i, tok in enumerate(tokens):
+            if any_match(text, tok.start) is None:
+                continue
             for rx in self._starts:
                 m = rx.match(text, tok.start)
                 if m and m.end() > tok.start:
