@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from engine.facts import Fact
 from engine.matching.lexicon import Lexicon
-from engine.matching.triggers import INDEXED_FIELDS, required_keys, sentence_keys
+from engine.matching.triggers import INDEXED_FIELDS, required_keys
 from engine.matching.vm import MatchContext, SpanTable, all_spans, finditer
 from engine.patterns.compiler import Program, compile_pattern
 from engine.patterns.spacy_patterns import spacy_to_ast
@@ -44,7 +44,7 @@ class CompiledRule:
     programs: list[Program]
     all_matches: bool  # spaCy semantics: every span, overlaps included
     triggers: frozenset | None  # None: tried on every sentence
-    lazy_keys: frozenset = frozenset()  # trigger spans made on demand (hidden fact types)
+    span_triggers: frozenset = frozenset()  # trigger keys that are spans (@class, <value>)
 
 
 @dataclass
@@ -96,18 +96,23 @@ class Engine:
         self.lexicon = Lexicon(self.ruleset.lexicon, self.tokenizer)
         active = [r for r in self.ruleset.rules if r.enabled]
         self.rules = [_compile(r) for r in sorted(active, key=lambda r: r.priority)]
+        # Trigger index: token keys (field, value) -> rules. A sentence's candidate rules are
+        # found through its tokens' orth ids, each mapped once to the rules its form triggers.
         self._index: dict[tuple, list[int]] = {}
         self._untriggered: set[int] = set()
-        fields: set[str] = set()
+        self._span_triggered: list[int] = []  # rules some of whose triggers are spans
         for i, compiled in enumerate(self.rules):
             if compiled.triggers is None:
                 self._untriggered.add(i)
                 continue
+            compiled.span_triggers = frozenset(k[1:] for k in compiled.triggers if k[0] == "span")
+            if compiled.span_triggers:
+                self._span_triggered.append(i)
             for key in compiled.triggers:
-                self._index.setdefault(key, []).append(i)
                 if key[0] in INDEXED_FIELDS:
-                    fields.add(key[0])
-        self._fields = fields
+                    self._index.setdefault(key, []).append(i)
+        self._fields = sorted({key[0] for key in self._index})
+        self._orth_rules: dict[int, tuple[int, ...]] = {}
         self._hidden = {c.rule.id for c in self.rules if not c.rule.emit}
         # Fact types made only by `emit: false` rules are made on demand, when a later rule's
         # pattern reaches @type in a sentence; the others are made in priority order.
@@ -116,10 +121,9 @@ class Engine:
         for i, compiled in enumerate(self.rules):
             if not compiled.rule.emit and compiled.rule.fact not in emitted:
                 self._lazy.setdefault(compiled.rule.fact, []).append(i)
-        for compiled in self.rules:
-            compiled.lazy_keys = frozenset(
-                key for key in compiled.triggers or () if key[0] == "span" and key[1] == "class"
-                and key[2] in self._lazy)
+        self._lexicon_classes = set(self.lexicon.classes)
+        lazy_rules = {i for rules in self._lazy.values() for i in rules}
+        self._span_triggered = [i for i in self._span_triggered if i not in lazy_rules]
         self.values = {name: compile_cached(spec) for name, spec in self.ruleset.grammars.items()}
 
     # ---- public API ----
@@ -176,25 +180,40 @@ class Engine:
                 yield DocumentResult(doc_id, [], message)
 
     # ---- matching ----
+    def _rules_for_orth(self, orth: int) -> tuple[int, ...]:
+        form = self.tokenizer.form(orth)
+        rules: set[int] = set()
+        for field in self._fields:
+            rules.update(self._index.get((field, getattr(form, field)), ()))
+        found = self._orth_rules[orth] = tuple(sorted(rules))
+        return found
+
     def _sentence(self, doc: Document, sentence: Sentence, hidden: bool = False) -> list[Fact]:
+        candidates = set(self._untriggered)
+        orth_rules = self._orth_rules
+        for orth in sentence.orths:
+            rules = orth_rules.get(orth)
+            if rules is None:
+                rules = self._rules_for_orth(orth)
+            if rules:
+                candidates.update(rules)
+        if not candidates and not self._span_triggered and not hidden:
+            return []  # the common case: no token of this sentence triggers any rule
         tokens = sentence.tokens
         ctx = MatchContext(tokens)
-        for cls, start, end, value in self.lexicon.find(tokens):
-            ctx.spans.setdefault(("class", cls), SpanTable()).add(start, end, value)
-        candidates = set(self._untriggered)
-        keys = sentence_keys(tokens, self._fields)
-        keys.update(("span",) + key for key in ctx.spans)
-        for key in keys:
-            candidates.update(self._index.get(key, ()))
-        if not candidates:
-            return []
+        lexicon_done = False
 
         def provide(key, table: SpanTable) -> None:
-            """Fill a span table the first time a pattern asks for it."""
+            """Fill a span table the first time a pattern or trigger asks for it."""
+            nonlocal lexicon_done
             if key[0] == "value" and key[1] in self.values:
                 for start, end, value in self.values[key[1]].find(tokens, doc.text):
                     table.add(start, end, value)
-            elif key[0] == "class" and key[1] in self._lazy and not hidden:
+            elif key[0] == "class" and key[1] in self._lexicon_classes and not lexicon_done:
+                lexicon_done = True  # one automaton pass fills every class's table
+                for cls, start, end, value in self.lexicon.find(tokens):
+                    ctx.spans.setdefault(("class", cls), SpanTable()).add(start, end, value)
+            if key[0] == "class" and key[1] in self._lazy and not hidden:
                 for i in self._lazy[key[1]]:
                     if i in candidates or self._wanted(self.rules[i], ctx):
                         for fact, start, end in self._apply(self.rules[i], doc, sentence, ctx):
@@ -213,9 +232,7 @@ class Engine:
                     group_facts.extend(self._apply(compiled, doc, sentence, ctx))
                 i += 1
             for fact, start, end in group_facts:
-                key = ("class", fact.type)
-                candidates.update(self._index.get(("span",) + key, ()))
-                ctx.table(key).add(start, end, _head_entity(fact))
+                ctx.table(("class", fact.type)).add(start, end, _head_entity(fact))
                 if hidden or fact.rule not in self._hidden:
                     out.append(fact)
         out.sort(key=lambda f: (f.span[0], -f.span[1], f.rule))
@@ -223,8 +240,9 @@ class Engine:
 
     @staticmethod
     def _wanted(compiled: CompiledRule, ctx: MatchContext) -> bool:
-        """Whether a rule triggered by on-demand facts has them here (making them if needed)."""
-        return any(ctx.table(key[1:]).values for key in compiled.lazy_keys)
+        """Whether a rule triggered by spans (@class, <value>) has one here; the spans are
+        found (or made, for on-demand fact types) if no one asked for them yet."""
+        return any(ctx.table(key).values for key in compiled.span_triggers)
 
     def _apply(self, compiled: CompiledRule, doc: Document, sentence: Sentence,
                ctx: MatchContext) -> list[tuple[Fact, int, int]]:

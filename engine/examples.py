@@ -14,6 +14,8 @@ from engine.facts import Fact
 from engine.rules.model import Example, Rule
 
 FACT_FIELDS = ("subtype", "modality")
+# Case files and gold files may also name the fact's type and the rule that made it.
+CASE_FIELDS = ("type", "subtype", "modality", "rule")
 
 
 @dataclass
@@ -40,8 +42,9 @@ def _arg_matches(expected, arg: dict) -> bool:
     return False
 
 
-def _role_matches(expected, fact: Fact, role: str) -> bool:
-    if role in FACT_FIELDS:
+def role_matches(expected, fact: Fact, role: str, fields=FACT_FIELDS) -> bool:
+    """Whether `fact` agrees with an expected value for `role` (or fact-level `fields`)."""
+    if role in fields:
         return getattr(fact, role) == expected
     args = fact.arg_list(role)
     if expected is None:
@@ -52,21 +55,31 @@ def _role_matches(expected, fact: Fact, role: str) -> bool:
     return len(args) == 1 and _arg_matches(expected, args[0])
 
 
-def _show(fact: Fact, role: str):
-    if role in FACT_FIELDS:
+def show_role(fact: Fact, role: str, fields=FACT_FIELDS):
+    """What `fact` has for `role`, in the form an expectation would write it."""
+    if role in fields:
         return getattr(fact, role)
     args = fact.arg_list(role)
     shown = [a["value"] if isinstance(a.get("value"), int | float) else a["text"] for a in args]
     return None if not shown else shown[0] if len(shown) == 1 else shown
 
 
-def describe(fact: Fact) -> str:
-    roles = ", ".join(f"{role}: {_show(fact, role)!r}" for role in fact.args)
-    return f"{{{roles}}} from {fact.text!r}"
+def describe(fact: Fact, fields=FACT_FIELDS) -> str:
+    """A fact as an expectation would write it; with the type and rule when those are fields."""
+    roles = ", ".join(f"{role}: {show_role(fact, role)!r}" for role in fact.args)
+    head = ""
+    if "type" in fields:
+        head = f"{fact.type}{'.' + fact.subtype if fact.subtype else ''} ({fact.rule}) "
+    return f"{head}{{{roles}}} from {fact.text!r}"
 
 
-def compare(expect: list[dict], facts: list[Fact]) -> list[str]:
-    """Role-by-role differences between expected facts and produced ones; [] if they agree."""
+def compare(expect: list[dict], facts: list[Fact], fields=FACT_FIELDS) -> list[str]:
+    """Role-by-role differences between expected facts and produced ones; [] if they agree.
+    `fields` are the keys compared with the fact's own attributes rather than its roles."""
+
+    def _role_matches(v, f, r) -> bool:
+        return role_matches(v, f, r, fields)
+
     remaining = list(facts)
     unmatched = []
     for wanted in expect:
@@ -83,21 +96,23 @@ def compare(expect: list[dict], facts: list[Fact]) -> list[str]:
             continue
         best = max(remaining, key=lambda f: sum(_role_matches(v, f, r) for r, v in wanted.items()))
         remaining.remove(best)
-        diffs = [f"expected {r}: {v!r}, got {r}: {_show(best, r)!r}" for r, v in wanted.items()
+        diffs = [f"expected {r}: {v!r}, got {r}: {show_role(best, r, fields)!r}"
+                 for r, v in wanted.items()
                  if not _role_matches(v, best, r)]
         problems.append("; ".join(diffs) + f" (in {best.text!r})")
     for extra in remaining:
-        problems.append(f"unexpected fact {describe(extra)}")
+        problems.append(f"unexpected fact {describe(extra, fields)}")
     return problems
+
+
+def run_example(engine, rule: Rule, example: Example) -> ExampleResult:
+    """Check one example of one rule (hidden facts included: cascade rules have examples too)."""
+    facts = [f for f in engine.extract(example.text, doc_id="example", hidden=True)
+             if f.rule == rule.id]
+    return ExampleResult(rule, example, facts, compare(example.expect, facts))
 
 
 def run_examples(engine, rules: list[Rule] | None = None) -> list[ExampleResult]:
     """Check every example of `rules` (default: all enabled rules of the engine)."""
     rules = rules if rules is not None else [c.rule for c in engine.rules]
-    results = []
-    for rule in rules:
-        for example in rule.examples:
-            facts = [f for f in engine.extract(example.text, doc_id="example", hidden=True)
-                     if f.rule == rule.id]
-            results.append(ExampleResult(rule, example, facts, compare(example.expect, facts)))
-    return results
+    return [run_example(engine, rule, example) for rule in rules for example in rule.examples]

@@ -3,13 +3,20 @@
 News text puts headlines, captions and datelines on lines of their own, without final
 punctuation, so a line break always ends a sentence; inside a line, a sentence ends after
 terminal punctuation (and any closing quotes or brackets) unless the period closes a title or
-an initial ("Lt. Gen. Ali", "J. Smith").
+an initial ("Lt. Gen. Ali", "J. Smith"), or the next word starts in lower case.
+
+Splitting works on spaCy's token arrays, visiting only line breaks and terminal punctuation,
+and a sentence builds its Token objects the first time they are asked for: sentences that no
+rule can match never pay for them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date as Date
+
+import numpy as np
+from spacy.attrs import IDX, IS_SPACE, ORTH
 
 from engine.text.tokens import Token, Tokenizer, get_tokenizer
 
@@ -22,14 +29,26 @@ _ABBREVIATIONS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
 class Sentence:
     """A run of tokens; `index` counts sentences from 0 within the document."""
 
-    index: int
-    start: int
-    end: int
-    tokens: tuple[Token, ...]
+    __slots__ = ("index", "start", "end", "orths", "starts", "_tokenizer", "_tokens")
+
+    def __init__(self, index: int, start: int, end: int, orths: list, starts: list,
+                 tokenizer: Tokenizer):
+        self.index, self.start, self.end = index, start, end
+        self.orths, self.starts = orths, starts  # spaCy orth ids and offsets of its tokens
+        self._tokenizer = tokenizer
+        self._tokens: tuple[Token, ...] | None = None
+
+    @property
+    def tokens(self) -> tuple[Token, ...]:
+        if self._tokens is None:
+            self._tokens = self._tokenizer.build(self.orths, self.starts)
+        return self._tokens
+
+    def __len__(self) -> int:
+        return len(self.orths)
 
 
 @dataclass(slots=True)
@@ -44,43 +63,46 @@ class Document:
     base_date: Date | None = None  # what relative dates resolve against (metadata or dateline)
 
 
-def _ends_sentence(prev: list, tok) -> bool:
-    """Whether `tok` (a spaCy token) closes a sentence, given the tokens before it."""
-    if tok.text not in _TERMINAL:
-        return False
-    if tok.text == "." and prev:
-        before = prev[-1].text
-        if before.lower() in _ABBREVIATIONS or (len(before) == 1 and before.isupper()):
-            return before.isupper() and len(before) > 1  # an acronym like "US." still ends one
-    return True
+def _terminal_ids(tokenizer: Tokenizer) -> np.ndarray:
+    """spaCy orth ids of terminal punctuation (hashes of the strings, stable across runs)."""
+    strings = tokenizer.nlp.vocab.strings
+    return np.array(sorted(strings.add(t) for t in _TERMINAL), dtype=np.uint64)
 
 
-def split_sentences(text: str, spacy_doc) -> list[list]:
-    """Group the non-space spaCy tokens of `spacy_doc` into sentences."""
-    sentences: list[list] = []
-    current: list = []
-    closing = False  # after terminal punctuation: closers may follow, then a new sentence
-    prev_end = 0
-    for tok in spacy_doc:
-        if tok.is_space:
-            continue
-        gap = text[prev_end:tok.idx]
-        starts_new = "\n" in gap or "\r" in gap
-        if closing and not starts_new:
-            if tok.text in _CLOSERS and not gap:
-                current.append(tok)
-                prev_end = tok.idx + len(tok.text)
-                continue
-            starts_new = not tok.text[:1].islower()
-        if starts_new and current:
-            sentences.append(current)
-            current = []
-        closing = _ends_sentence(current, tok)
-        current.append(tok)
-        prev_end = tok.idx + len(tok.text)
-    if current:
-        sentences.append(current)
-    return sentences
+def _is_break(tokenizer: Tokenizer, orth: int, cache: dict) -> bool:
+    """Whether a spaCy space token holds a line break."""
+    found = cache.get(orth)
+    if found is None:
+        text = tokenizer.form(orth).text
+        found = cache[orth] = "\n" in text or "\r" in text
+    return found
+
+
+def split_sentences(orths: list, starts: list, breaks_before: list, terminals: list,
+                    tokenizer: Tokenizer) -> list[tuple[int, int]]:
+    """(first, last + 1) token ranges of the sentences of non-space tokens, given the tokens
+    after line breaks and the positions of terminal punctuation."""
+    n = len(orths)
+    if n == 0:
+        return []
+    boundaries = {0, n}
+    boundaries.update(k for k in breaks_before if 0 < k < n)
+    form = tokenizer.form
+    for k in terminals:
+        word = form(orths[k]).text
+        if word == "." and k > 0:
+            before = form(orths[k - 1]).text
+            if before.lower() in _ABBREVIATIONS or (len(before) == 1 and before.isupper()):
+                continue  # "Gen. Ali", "J. Smith"
+        m = k + 1
+        end = starts[k] + len(word)
+        while m < n and form(orths[m]).text in _CLOSERS and starts[m] == end:
+            end = starts[m] + len(form(orths[m]).text)
+            m += 1
+        if m < n and not form(orths[m]).text[:1].islower():
+            boundaries.add(m)
+    cuts = sorted(boundaries)
+    return list(zip(cuts, cuts[1:], strict=False))
 
 
 def make_document(
@@ -92,9 +114,25 @@ def make_document(
 ) -> Document:
     """Tokenise and split `text`; every token keeps its offsets into `text` unchanged."""
     tokenizer = tokenizer or get_tokenizer()
-    spacy_doc = tokenizer.spacy_doc(text)
+    array = tokenizer.spacy_doc(text).to_array([ORTH, IDX, IS_SPACE])
+    space = array[:, 2].astype(bool)
+    kept = np.flatnonzero(~space)
+    orth_array = array[kept, 0]
+    orths = orth_array.tolist()
+    starts = array[kept, 1].tolist()
+    terminals = np.flatnonzero(np.isin(orth_array, _terminal_ids(tokenizer))).tolist()
+    breaks_before = []
+    if space.any():
+        cache: dict = {}
+        for position in np.flatnonzero(space).tolist():
+            if _is_break(tokenizer, int(array[position, 0]), cache):
+                breaks_before.append(position)  # a space token's index among all tokens…
+        # …becomes the index of the first non-space token after it
+        breaks_before = np.searchsorted(kept, np.array(breaks_before, dtype=kept.dtype)).tolist()
     sentences = []
-    for index, group in enumerate(split_sentences(text, spacy_doc)):
-        tokens = tuple(tokenizer.from_spacy(group))
-        sentences.append(Sentence(index, tokens[0].start, tokens[-1].end, tokens))
+    for index, (first, last) in enumerate(split_sentences(orths, starts, breaks_before,
+                                                          terminals, tokenizer)):
+        end = starts[last - 1] + len(tokenizer.form(orths[last - 1]).text)
+        sentences.append(Sentence(index, starts[first], end, orths[first:last],
+                                  starts[first:last], tokenizer))
     return Document(doc_id, text, date, sentences, dict(meta or {}))

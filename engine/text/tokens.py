@@ -1,16 +1,16 @@
 """Tokens with every attribute a pattern can test, computed once per distinct word form.
 
-spaCy's blank English tokenizer splits the text; the attributes of a word form never depend on
-its context, so they are memoised by form, which keeps per-token Python work to a dict lookup.
+spaCy's blank English tokenizer splits the text. The attributes of a word form never depend on
+its context, so they are memoised by spaCy's orth id: building a token costs a dict lookup and
+a tuple, and documents only build the tokens of sentences some rule may match.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 # Boolean lexical attributes mirrored from spaCy, under spaCy's own names.
 SPACY_FLAGS = (
@@ -30,8 +30,7 @@ _NUMBER_WORDS = {
 _DIGITS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^[+-]?\d+(?:\.\d+)?$")
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     """One token of a sentence. `start`/`end` index the original document text."""
 
     i: int
@@ -47,10 +46,10 @@ class Token:
     num: float | None  # numeric value of a single-token number ("3,000", "seven")
 
 
-@dataclass(frozen=True, slots=True)
-class _Form:
+class Form(NamedTuple):
     """Context-free attributes of one word form, shared by all its occurrences."""
 
+    text: str
     lower: str
     norm: str
     lemma: str
@@ -71,7 +70,6 @@ def _normalize_cached(text: str) -> str:
 
     out = tp.normalize.unicode(text, form="NFKC")
     out = tp.normalize.quotation_marks(out)
-    out = tp.normalize.hyphenated_words(out) if "-\n" in out else out
     out = tp.remove.accents(out)
     return out.lower()
 
@@ -90,7 +88,7 @@ class Tokenizer:
     def __init__(self) -> None:
         self._nlp: Any = None
         self._lemmas: Any = None
-        self._forms: dict[str, _Form] = {}
+        self.forms: dict[int, Form] = {}  # spaCy orth id -> attributes
         self._lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -124,41 +122,34 @@ class Tokenizer:
             lemma = self._lemmas.get(lower, lower)
         return lemma.lower()
 
-    def _form(self, tok: Any) -> _Form:
-        text = tok.text
-        form = self._forms.get(text)
+    def form(self, orth: int) -> Form:
+        """The attributes of the word form with spaCy orth id `orth` (memoised)."""
+        form = self.forms.get(orth)
         if form is None:
-            flags = frozenset(name for name in SPACY_FLAGS if getattr(tok, name))
-            form = _Form(
-                lower=tok.lower_,
-                norm=normalize(text),
-                lemma=self.lemma(text),
-                shape=tok.shape_,
-                spacy_norm=tok.norm_,
-                flags=flags,
-                num=number_value(text),
-            )
-            self._forms[text] = form
+            lex = self.nlp.vocab[orth]
+            text = lex.text
+            form = self.forms[orth] = Form(
+                text, lex.lower_, normalize(text), self.lemma(text), lex.shape_, lex.norm_,
+                frozenset(name for name in SPACY_FLAGS if getattr(lex, name)), number_value(text))
         return form
 
     def spacy_doc(self, text: str) -> Any:
         return self.nlp.make_doc(text)
 
-    def tokens(self, text: str, offset: int = 0) -> list[Token]:
-        """Non-space tokens of `text`, offsets shifted by `offset`, indexed from 0."""
-        return self.from_spacy([t for t in self.spacy_doc(text) if not t.is_space], offset)
+    def build(self, orths, starts) -> tuple[Token, ...]:
+        """Tokens for parallel lists of orth ids and start offsets, indexed from 0."""
+        forms, form = self.forms, self.form
+        out = []
+        for i, (orth, start) in enumerate(zip(orths, starts, strict=True)):
+            f = forms.get(orth) or form(orth)
+            out.append(Token(i, start, start + len(f.text), *f))
+        return tuple(out)
 
-    def from_spacy(self, spacy_tokens: Any, offset: int = 0) -> list[Token]:
-        """Our tokens for a run of spaCy tokens (no space tokens), indexed from 0."""
-        out: list[Token] = []
-        for tok in spacy_tokens:
-            form = self._form(tok)
-            start = tok.idx + offset
-            out.append(
-                Token(len(out), start, start + len(tok.text), tok.text, form.lower, form.norm,
-                      form.lemma, form.shape, form.spacy_norm, form.flags, form.num)
-            )
-        return out
+    def tokens(self, text: str, offset: int = 0) -> tuple[Token, ...]:
+        """Non-space tokens of `text`, offsets shifted by `offset`, indexed from 0."""
+        doc = self.spacy_doc(text)
+        kept = [t for t in doc if not t.is_space]
+        return self.build([t.orth for t in kept], [t.idx + offset for t in kept])
 
 
 _TOKENIZER: Tokenizer | None = None
