@@ -15,10 +15,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 
 from engine.facts import Fact
 from engine.matching.lexicon import Lexicon
-from engine.matching.triggers import INDEXED_FIELDS, required_keys
+from engine.matching.triggers import INDEXED_FIELDS, required_keys, required_sets
 from engine.matching.vm import MatchContext, SpanTable, all_spans, finditer
 from engine.patterns.compiler import Program, compile_pattern
 from engine.patterns.spacy_patterns import spacy_to_ast
@@ -45,6 +46,8 @@ class CompiledRule:
     all_matches: bool  # spaCy semantics: every span, overlaps included
     triggers: frozenset | None  # None: tried on every sentence
     span_triggers: frozenset = frozenset()  # trigger keys that are spans (@class, <value>)
+    conditions: tuple = ()  # further token key sets every match needs one key of
+    condition_masks: tuple = ()  # the same as bit masks over the engine's condition keys
 
 
 @dataclass
@@ -56,11 +59,21 @@ class DocumentResult:
     error: str | None = None
 
 
+def _token_conditions(sets: list[frozenset]) -> tuple:
+    return tuple(s for s in sets[1:] if not any(key[0] == "span" for key in s))
+
+
 def _compile(rule: Rule) -> CompiledRule:
     if rule.spacy_pattern is not None:
         node = spacy_to_ast(rule.spacy_pattern)
-        return CompiledRule(rule, [compile_pattern(node)], True, required_keys(node))
+        sets = required_sets(node)
+        return CompiledRule(rule, [compile_pattern(node)], True, sets[0] if sets else None,
+                            conditions=_token_conditions(sets))
     programs = [compile_pattern(node) for node in rule.asts]
+    if len(rule.asts) == 1:
+        sets = required_sets(rule.asts[0])
+        return CompiledRule(rule, programs, False, sets[0] if sets else None,
+                            conditions=_token_conditions(sets))
     keys = [required_keys(node) for node in rule.asts]
     triggers = None if any(k is None for k in keys) else frozenset().union(*keys)
     return CompiledRule(rule, programs, False, triggers)
@@ -112,7 +125,21 @@ class Engine:
                 if key[0] in INDEXED_FIELDS:
                     self._index.setdefault(key, []).append(i)
         self._fields = sorted({key[0] for key in self._index})
-        self._orth_rules: dict[int, tuple[int, ...]] = {}
+        self._orth_rules: dict[int, tuple] = {}  # orth id -> (rules it triggers, key bits)
+        # Conditions are checked with bit masks: each condition key gets a bit, a sentence the
+        # OR of its tokens' bits, and a rule passes if each of its conditions shares a bit.
+        self._conditional = {i for i, c in enumerate(self.rules) if c.conditions}
+        self._condition_fields = sorted({key[0] for c in self.rules for s in c.conditions
+                                         for key in s})
+        self._key_bits: dict[tuple, int] = {}
+        for compiled in self.rules:
+            masks = []
+            for condition in compiled.conditions:
+                mask = 0
+                for key in condition:
+                    mask |= self._key_bits.setdefault(key, 1 << len(self._key_bits))
+                masks.append(mask)
+            compiled.condition_masks = tuple(masks)
         self._hidden = {c.rule.id for c in self.rules if not c.rule.emit}
         # Fact types made only by `emit: false` rules are made on demand, when a later rule's
         # pattern reaches @type in a sentence; the others are made in priority order.
@@ -145,7 +172,7 @@ class Engine:
         if "\x00" in text:
             raise DocumentError("binary content (NUL characters)")
         doc = make_document(text, doc_id, date, self.tokenizer)
-        doc.base_date = document_date(doc, self.values["date"])
+        doc.find_base_date = partial(document_date, doc, self.values["date"])
         return doc
 
     def extract_document(self, doc: Document, hidden: bool = False) -> list[Fact]:
@@ -180,25 +207,40 @@ class Engine:
                 yield DocumentResult(doc_id, [], message)
 
     # ---- matching ----
-    def _rules_for_orth(self, orth: int) -> tuple[int, ...]:
+    def _orth_entry(self, orth: int) -> tuple[tuple[int, ...], tuple]:
+        """For a word form: the rules it triggers, and its keys for rule conditions."""
         form = self.tokenizer.form(orth)
         rules: set[int] = set()
         for field in self._fields:
             rules.update(self._index.get((field, getattr(form, field)), ()))
-        found = self._orth_rules[orth] = tuple(sorted(rules))
-        return found
+        bits = 0
+        for field in self._condition_fields:
+            bits |= self._key_bits.get((field, getattr(form, field)), 0)
+        entry = self._orth_rules[orth] = (tuple(sorted(rules)), bits)
+        return entry
 
     def _sentence(self, doc: Document, sentence: Sentence, hidden: bool = False) -> list[Fact]:
         candidates = set(self._untriggered)
         orth_rules = self._orth_rules
         for orth in sentence.orths:
-            rules = orth_rules.get(orth)
-            if rules is None:
-                rules = self._rules_for_orth(orth)
-            if rules:
-                candidates.update(rules)
+            entry = orth_rules.get(orth) or self._orth_entry(orth)
+            if entry[0]:
+                candidates.update(entry[0])
         if not candidates and not self._span_triggered and not hidden:
             return []  # the common case: no token of this sentence triggers any rule
+        conditional = candidates & self._conditional
+        if conditional:
+            present = 0
+            for orth in sentence.orths:
+                present |= orth_rules[orth][1]
+            rules = self.rules
+            for i in conditional:
+                for mask in rules[i].condition_masks:
+                    if not mask & present:
+                        candidates.discard(i)
+                        break
+            if not candidates and not self._span_triggered and not hidden:
+                return []
         tokens = sentence.tokens
         ctx = MatchContext(tokens)
         lexicon_done = False
@@ -221,16 +263,21 @@ class Engine:
 
         ctx.provider = provide
         out: list[Fact] = []
-        i, n = 0, len(self.rules)
-        while i < n:  # rules run in priority groups; later groups see earlier facts
-            priority = self.rules[i].rule.priority
+        # Only candidates and span-triggered rules are visited, in priority groups (rule indices
+        # follow priority); later groups see the facts of earlier ones.
+        todo = range(len(self.rules)) if hidden else sorted(
+            candidates.union(self._span_triggered))
+        k, n = 0, len(todo)
+        while k < n:
+            priority = self.rules[todo[k]].rule.priority
             group_facts = []
-            while i < n and self.rules[i].rule.priority == priority:
+            while k < n and self.rules[todo[k]].rule.priority == priority:
+                i = todo[k]
                 compiled = self.rules[i]
                 lazy = not hidden and compiled.rule.fact in self._lazy
                 if not lazy and (i in candidates or self._wanted(compiled, ctx)):
                     group_facts.extend(self._apply(compiled, doc, sentence, ctx))
-                i += 1
+                k += 1
             for fact, start, end in group_facts:
                 ctx.table(("class", fact.type)).add(start, end, _head_entity(fact))
                 if hidden or fact.rule not in self._hidden:

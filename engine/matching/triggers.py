@@ -1,9 +1,10 @@
-"""Trigger index: a rule is only tried on sentences holding a token (or span) it requires.
+"""Trigger index: a rule is only tried on sentences holding the tokens (or spans) it requires.
 
-For each pattern we derive a disjunction of keys — ("lemma", "recapture"), ("norm", "fled"),
-("span", "class", "force") — such that every match contains at least one of them. A sentence's
-keys are collected once, and a dict lookup per key yields the candidate rules, so the cost of
-rules that cannot match does not grow with their number.
+For each pattern we derive the sets of keys — ("lemma", "recapture"), ("norm", "fled"),
+("span", "class", "force") — such that every match contains a key of each set (a conjunction of
+disjunctions). The most selective set is the rule's trigger, looked up in a dict per token; the
+other sets are conditions checked before the rule runs. So the cost of rules that cannot match
+a sentence does not grow with their number.
 """
 
 from __future__ import annotations
@@ -32,33 +33,33 @@ def _selectivity(keys: frozenset) -> tuple:
 
     spans = any(key[0] == "span" for key in keys)
     common = sum(1 for key in keys if key[0] != "span" and str(key[1]).lower() in STOP_WORDS)
-    return (spans, common, len(keys))
+    shortest = min((len(str(key[-1])) for key in keys), default=0)
+    return (spans, common, len(keys), -shortest)  # longer words are rarer
+
+
+def required_sets(node: ast.Node) -> list[frozenset]:
+    """Key sets such that every match of `node` holds a key of each, most selective first."""
+    if isinstance(node, ast.Tok):
+        keys = _test_keys(node.test)
+        return [keys] if keys else []
+    if isinstance(node, ast.SpanRef):
+        return [frozenset({("span", node.kind, node.name)})]
+    if isinstance(node, ast.Seq):
+        sets = {s for item in node.items for s in required_sets(item)}
+        return sorted(sets, key=lambda s: (_selectivity(s), sorted(map(str, s))))
+    if isinstance(node, ast.Alt):
+        parts = [required_sets(o) for o in node.options]
+        if any(not p for p in parts):
+            return []
+        return [frozenset().union(*(p[0] for p in parts))]  # each option's best set, joined
+    if isinstance(node, ast.Repeat):
+        return required_sets(node.child) if node.min >= 1 else []
+    if isinstance(node, ast.Capture):
+        return required_sets(node.child)
+    return []  # lookaround and anchors consume nothing
 
 
 def required_keys(node: ast.Node) -> frozenset | None:
-    """Keys of which every match of `node` contains one; None if no such set is known."""
-    if isinstance(node, ast.Tok):
-        return _test_keys(node.test)
-    if isinstance(node, ast.SpanRef):
-        return frozenset({("span", node.kind, node.name)})
-    if isinstance(node, ast.Seq):
-        options = [k for k in map(required_keys, node.items) if k is not None]
-        if not options:
-            return None
-        return min(options, key=_selectivity)
-    if isinstance(node, ast.Alt):
-        parts = [required_keys(o) for o in node.options]
-        return None if any(p is None for p in parts) else frozenset().union(*parts)
-    if isinstance(node, ast.Repeat):
-        return required_keys(node.child) if node.min >= 1 else None
-    if isinstance(node, ast.Capture):
-        return required_keys(node.child)
-    return None  # lookaround and anchors consume nothing
-
-
-def sentence_keys(tokens, fields: set[str]) -> set:
-    """The token keys present in a sentence, for the fields some trigger uses."""
-    keys = set()
-    for field in fields:
-        keys.update((field, getattr(tok, field)) for tok in tokens)
-    return keys
+    """The most selective set of keys of which every match of `node` contains one."""
+    sets = required_sets(node)
+    return sets[0] if sets else None

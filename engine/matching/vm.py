@@ -171,7 +171,13 @@ def finditer(program: Program, ctx: MatchContext) -> list[Match]:
     clist: list = []
     seen: set = set()
     steps = 0
-    for pos in range(n + 1):
+    first = program.first
+    pos = -1
+    while pos < n:
+        pos += 1
+        if first is not None and not clist and last not in pending:
+            while pos < n and not first(tokens[pos]):  # idle: skip to a possible start
+                pos += 1
         if last not in pending:  # the newest search still looks for its leftmost start
             steps += _add(program, ctx, clist, seen, 0, pos, last, pos, None)
         nlist: list = []

@@ -41,6 +41,7 @@ class Program:
     names: list[str] = field(default_factory=list)  # capture names by slot
     reverse: bool = False  # consumes tokens right to left (lookahead bodies)
     span_keys: set = field(default_factory=set)  # (kind, name) of every span the program uses
+    first: Callable | None = None  # can a match start at this token? None: maybe anywhere
 
     def __len__(self) -> int:
         return len(self.code)
@@ -102,7 +103,7 @@ class _Emitter:
     def node(self, node: ast.Node) -> None:
         reverse = self.p.reverse
         if isinstance(node, ast.Tok):
-            self.emit(TOK, compile_test(node.test))
+            self.emit(TOK, compile_test(node.test), node.test)
         elif isinstance(node, ast.Seq):
             for item in (reversed(node.items) if reverse else node.items):
                 self.node(item)
@@ -176,6 +177,39 @@ def compile_body(node: ast.Node, reverse: bool = False) -> Program:
     return program
 
 
+def _first_filter(program: Program) -> Callable | None:
+    """A cheap test of the tokens a match can start with, if every path from the start meets a
+    token test before anything else (no assertion, span or empty match first)."""
+    code, stack, seen, tests = program.code, [0], set(), []
+    while stack:
+        pc = stack.pop()
+        if pc in seen:
+            continue
+        seen.add(pc)
+        op, a, b = code[pc]
+        if op == TOK:
+            tests.append(b)
+        elif op == SPLIT:
+            stack += [a, b]
+        elif op == JMP:
+            stack.append(a)
+        elif op in (OPEN, CLOSE):
+            stack.append(pc + 1)
+        else:
+            return None
+    if tests and all(isinstance(t, ast.FieldIn) for t in tests) and len(
+            {t.field for t in tests}) == 1:
+        get = operator.attrgetter(tests[0].field)
+        values = frozenset().union(*(t.values for t in tests))
+        return lambda tok: get(tok) in values
+    if not tests or any(isinstance(t, ast.AnyToken) for t in tests):
+        return None
+    checks = tuple(compile_test(t) for t in tests)
+    return lambda tok: any(check(tok) for check in checks)
+
+
 def compile_pattern(node: ast.Node) -> Program:
     """The program of a whole pattern."""
-    return compile_body(node)
+    program = compile_body(node)
+    program.first = _first_filter(program)
+    return program

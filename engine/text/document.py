@@ -12,6 +12,7 @@ rule can match never pay for them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date as Date
 
@@ -60,7 +61,22 @@ class Document:
     date: str | None = None  # as given in metadata
     sentences: list[Sentence] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
-    base_date: Date | None = None  # what relative dates resolve against (metadata or dateline)
+    find_base_date: Callable[[], Date | None] | None = None  # run once, when first needed
+    _base_date: Date | None = None
+    _base_known: bool = False
+
+    @property
+    def base_date(self) -> Date | None:
+        """What relative dates resolve against (metadata, else a dateline): found only when a
+        fact needs it, since most documents have no dated fact."""
+        if not self._base_known:
+            self._base_date = self.find_base_date() if self.find_base_date else None
+            self._base_known = True
+        return self._base_date
+
+    @base_date.setter
+    def base_date(self, value: Date | None) -> None:
+        self._base_date, self._base_known = value, True
 
 
 def _terminal_ids(tokenizer: Tokenizer) -> np.ndarray:

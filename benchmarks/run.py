@@ -1,0 +1,179 @@
+"""Throughput of assay beside its peers, measured in one run on the same documents.
+
+    python benchmarks/run.py [--quick] [--corpus PATH]
+
+Measures, on FA-KES (804 real news articles, ../shared/corpora/fakes/FA-KES-Dataset.csv):
+bare spaCy tokenisation (`spacy.blank("en").make_doc`); assay with the bundled conflict pack;
+assay with 10, 100, 1,000 and 5,000 generated rules (realistic vocabulary of the domain: verbs,
+nouns, prepositions) as `pattern:` rules; spaCy's Matcher with the same patterns; and the same
+rules as `spacy_pattern:` rules in assay. Every figure includes tokenisation (spaCy's Matcher
+needs its own Doc). Words are non-space spaCy tokens. Each setting runs after a warm-up pass,
+and the best of `--repeat` passes is kept (these machines are noisy). The last line is JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpora" / "fakes" / "FA-KES-Dataset.csv"
+
+VERBS = """killed wounded injured fled displaced recaptured retook seized captured attacked bombed
+shelled destroyed deployed sent withdrew stormed liberated targeted launched hit struck ambushed
+executed kidnapped abducted burned torched detonated exploded clashed advanced surrounded besieged
+evacuated shot fired raided arrested freed rescued controlled regained lost entered repelled
+defeated dismantled demolished blew reached cleared pushed mobilized reinforced""".split()  # noqa: SIM905
+NOUNS = """villages towns city civilians people fighters militants forces troops soldiers families
+residents children women police army bomb bombs car airstrike airstrikes strikes rockets mortars
+shells positions base bases checkpoint checkpoints houses homes buildings bridge bridges hospital
+school schools mosque market district areas neighborhoods province region camp camps hostages
+members commanders leaders convoy vehicles tanks weapons ammunition tunnels oil wells refinery
+road roads airport border areas outskirts suburbs headquarters government regime rebels
+opposition jihadists coalition aircraft jets""".split()  # noqa: SIM905
+PREPOSITIONS = "in on at near from to into of by with after against".split()  # noqa: SIM905
+SHAPES = ("vn", "nv", "v?n", "vpn", "nvn", "v{0,2}n")
+
+
+def load_corpus(path: Path, quick: bool) -> list[str]:
+    with path.open(encoding="utf-8", errors="replace", newline="") as stream:
+        texts = [row["article_content"] for row in csv.DictReader(stream)]
+    return texts[:150] if quick else texts
+
+
+def generate(n: int, seed: int = 7) -> list[tuple[str, list[dict]]]:
+    """n distinct rules as (assay pattern, spaCy Matcher pattern), the same tokens each."""
+    rng = random.Random(seed)
+    seen, out = set(), []
+    while len(out) < n:
+        shape = rng.choice(SHAPES)
+        v, n1, n2, p = (rng.choice(VERBS), rng.choice(NOUNS), rng.choice(NOUNS),
+                        rng.choice(PREPOSITIONS))
+        if shape == "vn":
+            ours, theirs = f"[lower={v}] [lower={n1}]", [{"LOWER": v}, {"LOWER": n1}]
+        elif shape == "nv":
+            ours, theirs = f"[lower={n1}] [lower={v}]", [{"LOWER": n1}, {"LOWER": v}]
+        elif shape == "v?n":
+            ours = f"[lower={v}] []? [lower={n1}]"
+            theirs = [{"LOWER": v}, {"OP": "?"}, {"LOWER": n1}]
+        elif shape == "vpn":
+            ours = f"[lower={v}] [lower={p}] [lower={n1}]"
+            theirs = [{"LOWER": v}, {"LOWER": p}, {"LOWER": n1}]
+        elif shape == "nvn":
+            ours = f"[lower={n1}] [lower={v}] [lower={n2}]"
+            theirs = [{"LOWER": n1}, {"LOWER": v}, {"LOWER": n2}]
+        else:
+            ours = f"[lower={v}] []{{0,2}} [lower={n1}]"
+            theirs = [{"LOWER": v}, {"OP": "{0,2}"}, {"LOWER": n1}]
+        if ours not in seen:
+            seen.add(ours)
+            out.append((ours, theirs))
+    return out
+
+
+def write_rules(folder: Path, rules, spacy: bool) -> Path:
+    path = folder / f"{'spacy' if spacy else 'ours'}_{len(rules)}.yaml"
+    items = [{"id": f"gen.r{i}", "fact": "event",
+              **({"spacy_pattern": theirs} if spacy else {"pattern": ours})}
+             for i, (ours, theirs) in enumerate(rules)]
+    path.write_text(yaml.safe_dump({"pack": "generated", "version": "1", "rules": items},
+                                   sort_keys=False), encoding="utf-8")
+    return path
+
+
+def best_time(fn, repeat: int) -> tuple[float, object]:
+    fn()  # warm-up: vocabularies, caches, lazy imports
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="150 documents, 10/100/1000 rules")
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--repeat", type=int, default=None)
+    args = parser.parse_args(argv)
+    if not args.corpus.exists():
+        print(f"skipped: {args.corpus} is absent", file=sys.stderr)
+        return 0
+    repeat = args.repeat or (1 if args.quick else 3)
+    sizes = (10, 100, 1000) if args.quick else (10, 100, 1000, 5000)
+
+    import spacy
+    from spacy.matcher import Matcher
+
+    import engine
+
+    texts = load_corpus(args.corpus, args.quick)
+    nlp = spacy.blank("en")
+    words = sum(1 for text in texts for tok in nlp.make_doc(text) if not tok.is_space)
+    results: dict[str, float] = {}
+
+    def report(name: str, seconds: float, extra: str = "") -> None:
+        results[name] = words / seconds
+        print(f"{name:<34} {words / seconds:>12,.0f} words/s {seconds:>8.2f} s  {extra}",
+              flush=True)
+
+    print(f"corpus: {len(texts)} documents, {words:,} words; best of {repeat} after a warm-up")
+    seconds, _ = best_time(lambda: [nlp.make_doc(t) for t in texts], repeat)
+    report("spacy.blank tokenize", seconds)
+
+    pack = engine.load()
+    seconds, facts = best_time(lambda: sum(len(pack.extract(t)) for t in texts), repeat)
+    report("assay conflict pack", seconds, f"{facts} facts")
+
+    folder = Path(tempfile.mkdtemp(prefix="assay-bench-"))
+    times: dict[str, float] = {}
+    for size in sizes:
+        rules = generate(size)
+        start = time.perf_counter()
+        ours = engine.load(write_rules(folder, rules, spacy=False))
+        compile_s = time.perf_counter() - start
+        seconds, facts = best_time(lambda ours=ours: sum(len(ours.extract(t)) for t in texts),
+                                   repeat)
+        times[f"assay_{size}"] = seconds
+        report(f"assay {size} rules", seconds, f"{facts} facts, compiled in {compile_s:.2f} s")
+
+        matcher = Matcher(nlp.vocab)
+        for i, (_, theirs) in enumerate(rules):
+            matcher.add(f"r{i}", [theirs])
+        seconds, found = best_time(
+            lambda m=matcher: sum(len(m(nlp.make_doc(t))) for t in texts), repeat)
+        times[f"spacy_{size}"] = seconds
+        report(f"spaCy Matcher {size} patterns", seconds, f"{found} matches")
+
+        as_spacy = engine.load(write_rules(folder, rules, spacy=True))
+        seconds, facts = best_time(
+            lambda e=as_spacy: sum(len(e.extract(t)) for t in texts), repeat)
+        report(f"assay {size} spacy_pattern rules", seconds, f"{facts} facts")
+
+    ratios = {
+        "engine_vs_spacy_matcher_at_1000": round(times["spacy_1000"] / times["assay_1000"], 2),
+        "engine_1000_vs_10_time": round(times["assay_1000"] / times["assay_10"], 2),
+        "pack_vs_tokenize": round(results["assay conflict pack"]
+                                  / results["spacy.blank tokenize"], 3),
+    }
+    print(f"assay vs spaCy Matcher at 1,000 rules: {ratios['engine_vs_spacy_matcher_at_1000']}x "
+          "(bar: >= 10)")
+    print(f"assay 1,000 rules / 10 rules, time: {ratios['engine_1000_vs_10_time']} (bar: <= 1.5)")
+    print(f"conflict pack / bare tokenisation, throughput: {ratios['pack_vs_tokenize']} "
+          "(bar: >= 0.25)")
+    print(json.dumps({**ratios, "words": words, "documents": len(texts),
+                      "words_per_s": {k: round(v) for k, v in results.items()}}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
