@@ -43,10 +43,10 @@ PREPOSITIONS = "in on at near from to into of by with after against".split()  # 
 SHAPES = ("vn", "nv", "v?n", "vpn", "nvn", "v{0,2}n")
 
 
-def load_corpus(path: Path, quick: bool) -> list[str]:
+def load_corpus(path: Path, quick: bool, docs: int | None = None) -> list[str]:
     with path.open(encoding="utf-8", errors="replace", newline="") as stream:
         texts = [row["article_content"] for row in csv.DictReader(stream)]
-    return texts[:150] if quick else texts
+    return texts[:docs or (150 if quick else None)]
 
 
 def generate(n: int, seed: int = 7) -> list[tuple[str, list[dict]]]:
@@ -104,6 +104,7 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="150 documents, 10/100/1000 rules")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--repeat", type=int, default=None)
+    parser.add_argument("--docs", type=int, default=None, help="use only the first N documents")
     args = parser.parse_args(argv)
     if not args.corpus.exists():
         print(f"skipped: {args.corpus} is absent", file=sys.stderr)
@@ -116,7 +117,7 @@ def main(argv=None) -> int:
 
     import engine
 
-    texts = load_corpus(args.corpus, args.quick)
+    texts = load_corpus(args.corpus, args.quick, args.docs)
     nlp = spacy.blank("en")
     words = sum(1 for text in texts for tok in nlp.make_doc(text) if not tok.is_space)
     results: dict[str, float] = {}

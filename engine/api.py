@@ -93,20 +93,20 @@ def _resolve_overlaps(matches: list[tuple[int, object]]) -> list[tuple[int, obje
 class Engine:
     """Compiled rules plus everything needed to run them over documents."""
 
-    def __init__(self, ruleset: RuleSet):
+    def __init__(self, ruleset: RuleSet, lexicon: Lexicon | None = None):
         self.ruleset = ruleset
-        self._build()
+        self._build(lexicon)
 
     def __getstate__(self) -> dict:
-        return {"ruleset": self.ruleset}
+        return {"ruleset": self.ruleset, "lexicon": self.lexicon}
 
     def __setstate__(self, state: dict) -> None:
         self.ruleset = state["ruleset"]
-        self._build()
+        self._build(state.get("lexicon"))
 
-    def _build(self) -> None:
+    def _build(self, lexicon: Lexicon | None = None) -> None:
         self.tokenizer = get_tokenizer()
-        self.lexicon = Lexicon(self.ruleset.lexicon, self.tokenizer)
+        self.lexicon = lexicon or Lexicon(self.ruleset.lexicon, self.tokenizer)
         active = [r for r in self.ruleset.rules if r.enabled]
         self.rules = [_compile(r) for r in sorted(active, key=lambda r: r.priority)]
         # Trigger index: token keys (field, value) -> rules. A sentence's candidate rules are
@@ -416,5 +416,13 @@ def _transform(name: str, tokens, text: str):
 def load(*paths) -> Engine:
     """An Engine for the rule files, grammars or folders in `paths` (the bundled pack if none).
     The built-in <quantity> and <date> grammars are always available."""
+    from engine import cache
+
     paths = paths or (bundled("rules"),)
-    return Engine(load_rules(paths))
+    key = cache.pack_key(paths)
+    cached = cache.load(key)
+    if cached is not None:
+        return cached
+    engine = Engine(load_rules(paths))
+    cache.store(key, engine)  # pickles the rule set and lexicon; programs are rebuilt
+    return engine

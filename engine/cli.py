@@ -46,47 +46,114 @@ def main() -> None:
               show_default=True)
 @click.option("--text-column", help="CSV column holding the text (default: text, "
               "article_content, content, body …).")
-def run(inputs, rules, output, fmt, text_column) -> None:
+@click.option("-j", "--jobs", type=click.IntRange(1, None), default=1, show_default=True,
+              help="Worker processes (output stays in input order).")
+def run(inputs, rules, output, fmt, text_column, jobs) -> None:
     """Extract facts from INPUTS: .txt files, folders of them, .jsonl, .csv, or - for stdin.
 
-    Facts are written one JSON object a line. A document that cannot be read or processed is
-    reported on standard error and as an error record in the output; the run goes on.
+    Facts are written one JSON object a line, in input order. A document that cannot be read or
+    processed is reported on standard error and as an error record in the output; the run goes
+    on. On a terminal, a progress bar shows documents, facts and documents per second.
     """
+    from collections import deque
+
+    from engine.batch import extract_parallel
     from engine.inputs import read_inputs
     from engine.outputs import WRITERS
 
     eng = _load(rules)
     writer = WRITERS[fmt](output)
-    n_docs = n_facts = n_errors = 0
-    for item in read_inputs(inputs, text_column):
-        n_docs += 1
-        if item.error is None:
-            result = next(eng.extract_many([(item.id, item.text, item.date)]))
-            error = result.error
-        else:
-            result, error = None, item.error
-        if error is not None:
-            n_errors += 1
-            click.echo(f"assay: {item.source or item.id}: {error}", err=True)
-            writer.error(item.id, error, item.source)
-            continue
-        for fact in result.facts:
-            writer.fact(fact)
-            n_facts += 1
-        output.flush()
-    click.echo(f"assay: {n_docs} documents, {n_facts} facts, {n_errors} errors", err=True)
+    counts = {"documents": 0, "facts": 0, "errors": 0}
+    order: deque = deque()  # every input as read: an InputDoc that failed to read, or None
+
+    def readable():
+        for item in read_inputs(inputs, text_column):
+            if item.error is None:
+                order.append(None)
+                yield (item.id, item.text, item.date)
+            else:
+                order.append(item)
+
+    def error(doc_id: str, message: str, source: str) -> None:
+        counts["errors"] += 1
+        click.echo(f"assay: {source or doc_id}: {message}", err=True)
+        writer.error(doc_id, message, source)
+
+    def unreadable_before_next() -> None:
+        """Report, in input order, the inputs that failed to read before the next result."""
+        while order and order[0] is not None:
+            item = order.popleft()
+            counts["documents"] += 1
+            error(item.id, item.error, item.source)
+
+    with _progress() as advance:
+        for result in extract_parallel(eng, readable(), jobs):
+            unreadable_before_next()
+            order.popleft()  # this result's own entry
+            counts["documents"] += 1
+            if result.error is not None:
+                error(result.doc, result.error, "")
+            for fact in result.facts:
+                writer.fact(fact)
+            counts["facts"] += len(result.facts)
+            output.flush()
+            advance(counts)
+        unreadable_before_next()
+    click.echo(f"assay: {counts['documents']} documents, {counts['facts']} facts, "
+               f"{counts['errors']} errors", err=True)
+
+
+def _progress():
+    """A context giving `advance(counts)`: a rich progress bar on a terminal, else nothing."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def bar():
+        if not sys.stderr.isatty():
+            yield lambda counts: None
+            return
+        import time
+
+        from rich.console import Console
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        started = time.monotonic()
+        columns = (SpinnerColumn(), TextColumn("{task.completed} documents"),
+                   TextColumn("{task.fields[facts]} facts"), TextColumn("{task.fields[rate]}"),
+                   TimeElapsedColumn())
+        with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task("run", total=None, facts=0, rate="")
+
+            def advance(counts: dict) -> None:
+                rate = counts["documents"] / max(time.monotonic() - started, 1e-6)
+                progress.update(task, completed=counts["documents"], facts=counts["facts"],
+                                rate=f"{rate:,.0f} docs/s")
+
+            yield advance
+
+    return bar()
 
 
 @main.command()
 @click.argument("rules", nargs=-1, type=click.Path(exists=True))
-def check(rules) -> None:
-    """Compile RULES (files or folders; default: the bundled pack) and report problems."""
+@click.option("--strict", is_flag=True, help="Treat warnings as failures (exit status 1).")
+def check(rules, strict) -> None:
+    """Compile RULES (files or folders; default: the bundled pack) and report problems:
+    errors (exit status 2), then warnings as `file:line:col: warning: message` — rules with no
+    examples or no negative one, captures that are no role of their fact type, patterns that
+    can match nothing or an empty span, dead alternatives, duplicates."""
+    from engine.authoring.lint import lint
+
     eng = _load(rules)
-    for warning in eng.ruleset.warnings:
+    warnings = [*eng.ruleset.warnings, *lint(eng)]
+    for warning in warnings:
         click.echo(warning.format(), err=True)
     n_rules, n_entries = len(eng.ruleset.rules), len(eng.ruleset.lexicon)
+    n = len(warnings)
     click.echo(f"ok: {n_rules} rules, {n_entries} lexicon entries in "
-               f"{len(eng.ruleset.files)} files")
+               f"{len(eng.ruleset.files)} files, {n} warning{'s' * (n != 1)}")
+    if strict and warnings:
+        sys.exit(1)
 
 
 @main.command(name="try")
@@ -194,6 +261,139 @@ def parse(grammar, text, rules, base, tree) -> None:
     if tree:
         out["tree"] = value_grammar.tree(text).pretty()
     click.echo(json.dumps(out, ensure_ascii=False))
+
+
+
+def _fail(exc) -> None:
+    """Report a broken input file (`file:line:col: message`) and exit with status 2."""
+    click.echo(exc.format(), err=True)
+    sys.exit(2)
+
+
+@main.command(name="eval")
+@click.argument("gold", nargs=-1, required=True)
+@RULES_OPTION
+@click.option("--baseline", type=click.Path(), help="Compare with a report saved earlier: what "
+              "became right, what became wrong.")
+@click.option("--save-baseline", type=click.Path(), help="Save this report as a baseline.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def eval_(gold, rules, baseline, save_baseline, as_json) -> None:
+    """Score the rules against GOLD files (or folders of them): precision, recall and F1 by
+    type and by rule, role accuracy, misses and spurious facts. Exit status 2 for a broken
+    gold or baseline file."""
+    import json
+
+    from engine.authoring.render import make_console, render_eval
+    from engine.evaluation import evaluate, load_baseline
+    from engine.evaluation import save_baseline as save
+    from engine.gold import GoldError
+
+    eng = _load(rules)
+    try:
+        base = load_baseline(baseline) if baseline else None
+        report = evaluate(eng, gold)
+    except GoldError as exc:
+        _fail(exc)
+    changes = report.changes_since(base) if base is not None else None
+    if save_baseline:
+        save(report, save_baseline)
+    if as_json:
+        out = report.to_dict()
+        if changes is not None:
+            out["changes"] = changes.to_dict()
+        click.echo(json.dumps(out, ensure_ascii=False))
+        return
+    render_eval(report, make_console(), changes, baseline or "")
+
+
+
+@main.command(name="test")
+@click.argument("rules", nargs=-1, type=click.Path(exists=True))
+@click.option("--rule", "rule_ids", multiple=True, metavar="ID",
+              help="Only this rule's examples (repeatable; wildcards: 'territory.*').")
+@click.option("--cases", "case_paths", multiple=True, type=click.Path(exists=True),
+              metavar="FILE", help="A case file: texts and the facts the pack must find.")
+@click.option("--junit", type=click.Path(), metavar="FILE", help="Also write JUnit XML.")
+@click.option("--watch", is_flag=True, help="Rerun whenever a rule or case file changes.")
+@click.option("--interval", type=float, default=0.5, show_default=True, hidden=True)
+@click.option("--max-runs", type=int, default=None, hidden=True)
+def test_(rules, rule_ids, case_paths, junit, watch, interval, max_runs) -> None:
+    """Run every rule's inline examples and the case files given with --cases: one line per
+    rule, a role-by-role diff per failure, then `N passed, N failed`. Exit status 1 if a test
+    fails, 2 if rules or case files are broken."""
+    from engine.api import load
+    from engine.authoring.cases import CaseFileError, load_cases
+    from engine.authoring.junit import write_junit
+    from engine.authoring.render import make_console, render_tests
+    from engine.authoring.testing import run_tests, select_rules
+    from engine.errors import RuleError
+
+    console, errors = make_console(), make_console(stderr=True)
+
+    def once() -> int:
+        try:
+            eng = load(*rules)
+            cases = load_cases(case_paths)
+            selected = select_rules(eng, rule_ids)
+        except (RuleError, CaseFileError) as exc:
+            errors.print(exc.format(), markup=False, highlight=False)
+            return 2
+        except ValueError as exc:
+            errors.print(f"assay: {exc}", markup=False)
+            return 2
+        report = run_tests(eng, selected, cases)
+        render_tests(report, console)
+        if junit:
+            write_junit(report, junit)
+        return 1 if report.failed else 0
+
+    if not watch:
+        sys.exit(once())
+    from contextlib import suppress
+
+    from engine.authoring.watch import watch as poll
+    from engine.resources import bundled
+
+    status = 0
+
+    def rerun() -> None:
+        nonlocal status
+        console.rule("assay test")
+        status = once()
+
+    with suppress(KeyboardInterrupt):  # Ctrl-C ends watching with the last run's status
+        poll([*(rules or [bundled("rules")]), *case_paths], rerun, interval, max_runs)
+    sys.exit(status)
+
+
+
+@main.command()
+@click.argument("text")
+@RULES_OPTION
+@click.option("--rule", "rule_ids", multiple=True, metavar="ID",
+              help="Explain this rule even where its trigger is absent (repeatable; wildcards).")
+@click.option("--date", metavar="YYYY-MM-DD", help="The document date.")
+@click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
+def explain(text, rules, rule_ids, date, as_json) -> None:
+    """Show how the rules see TEXT: its tokens and their attributes, the spans patterns can
+    use, and for each rule triggered in a sentence its matches with their captures, or the
+    furthest point its pattern reached and what it expected there."""
+    import json
+
+    from engine.authoring.explain import explain as run_explain
+    from engine.authoring.render import make_console, render_explain
+    from engine.authoring.testing import select_rules
+
+    eng = _load(rules)
+    try:
+        selected = select_rules(eng, rule_ids) if rule_ids else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--rule") from None
+    explanation = run_explain(eng, text, selected, date)
+    if as_json:
+        click.echo(json.dumps(explanation.to_dict(), ensure_ascii=False, default=str))
+        return
+    render_explain(explanation, make_console())
 
 
 if __name__ == "__main__":

@@ -12,6 +12,14 @@ SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_cache(tmp_path_factory):
+    """Compiled packs are cached in a temporary folder, not the user's cache."""
+    import os
+
+    os.environ["ASSAY_CACHE_DIR"] = str(tmp_path_factory.mktemp("assay-cache"))
+
+
 @pytest.fixture(scope="session")
 def bundled_engine():
     import engine

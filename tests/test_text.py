@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from engine.text import make_document
-from engine.text.tokens import get_tokenizer
+from engine.text.tokens import get_tokenizer, normalize
 
 
 def test_tokens_keep_offsets_into_the_original_text():
@@ -49,3 +52,14 @@ def test_sentence_splitting_within_a_line():
     assert [text[s.start:s.end] for s in doc.sentences] == [
         'Lt. Gen. Ali said "they fled."', "Then U.S. troops left.", "A. Smith came."]
     assert [s.index for s in doc.sentences] == [0, 1, 2]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(min_size=1, max_size=12))
+def test_norm_is_textacys_normalisation(text):
+    """The ASCII shortcut in normalize() gives exactly textacy's result."""
+    from textacy import preprocessing as tp
+
+    expected = tp.remove.accents(tp.normalize.quotation_marks(
+        tp.normalize.unicode(text, form="NFKC"))).lower()
+    assert normalize(text) == expected

@@ -30,7 +30,8 @@ _TERMINAL_NAMES = {
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
     grammar = (bundled("grammars") / "pattern.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False,
+                cache=True)  # Lark keeps the parse tables in a temporary file, keyed by grammar
 
 
 def _unquote(text: str) -> str:

@@ -55,19 +55,24 @@ class MarkedList(list):
     mark: Mark
 
 
-def _mark(node: yaml.Node) -> Mark:
-    raw = ""
-    if isinstance(node, yaml.ScalarNode) and node.start_mark.buffer:
-        raw = node.start_mark.buffer[node.start_mark.index:node.end_mark.index]
-    return Mark(node.start_mark.line + 1, node.start_mark.column + 1, raw)
+# libyaml's parser when PyYAML has it (10x faster); both only construct plain data.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class MarkedLoader(yaml.SafeLoader):
+class MarkedLoader(_SafeLoader):
     """SafeLoader whose mappings and sequences remember their items' positions."""
+
+    source = ""  # the text being loaded: scalars keep their raw form for error positions
+
+    def _mark(self, node: yaml.Node) -> Mark:
+        raw = ""
+        if isinstance(node, yaml.ScalarNode):
+            raw = self.source[node.start_mark.index:node.end_mark.index]
+        return Mark(node.start_mark.line + 1, node.start_mark.column + 1, raw)
 
     def construct_mapping(self, node, deep=False):  # noqa: D102 - PyYAML hook
         result = MarkedDict()
-        result.marks, result.key_marks, result.mark = {}, {}, _mark(node)
+        result.marks, result.key_marks, result.mark = {}, {}, self._mark(node)
         self.flatten_mapping(node)
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)
@@ -82,14 +87,14 @@ class MarkedLoader(yaml.SafeLoader):
                     None, None, f"duplicate key {key!r}", key_node.start_mark
                 )
             result[key] = self.construct_object(value_node, deep=True)
-            result.marks[key] = _mark(value_node)
-            result.key_marks[key] = _mark(key_node)
+            result.marks[key] = self._mark(value_node)
+            result.key_marks[key] = self._mark(key_node)
         return result
 
     def construct_sequence(self, node, deep=False):  # noqa: D102 - PyYAML hook
         result = MarkedList(self.construct_object(child, deep=True) for child in node.value)
-        result.marks = [_mark(child) for child in node.value]
-        result.mark = _mark(node)
+        result.marks = [self._mark(child) for child in node.value]
+        result.mark = self._mark(node)
         return result
 
 
@@ -102,7 +107,7 @@ MarkedLoader.add_constructor(
 # Forbid PyYAML's timestamp conversion: dates in rule files stay strings.
 MarkedLoader.yaml_implicit_resolvers = {
     ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for ch, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    for ch, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
 }
 
 
@@ -116,8 +121,10 @@ class YamlError(Exception):
 
 def load_yaml(text: str):
     """Parse one YAML document with marks; raises YamlError with a position."""
+    loader = MarkedLoader(text)
+    loader.source = text
     try:
-        return yaml.load(text, Loader=MarkedLoader)  # noqa: S506 - MarkedLoader is a SafeLoader
+        return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -127,3 +134,5 @@ def load_yaml(text: str):
         raise YamlError(message, line, col) from None
     except yaml.YAMLError as exc:
         raise YamlError(str(exc), 1, 1) from None
+    finally:
+        loader.dispose()

@@ -66,6 +66,10 @@ def normalize(text: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def _normalize_cached(text: str) -> str:
+    if text.isascii() and "`" not in text:
+        # textacy's three steps are the identity on such text (its only ASCII quote mapping is
+        # the backtick), so skip importing textacy, which takes seconds, until it matters.
+        return text.lower()
     from textacy import preprocessing as tp
 
     out = tp.normalize.unicode(text, form="NFKC")

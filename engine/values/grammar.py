@@ -70,7 +70,7 @@ def compile_grammar(spec: GrammarSpec) -> ValueGrammar:
     text = Path(spec.path).read_text(encoding="utf-8")
     try:
         try:
-            parser = Lark(text, parser="lalr", propagate_positions=True)
+            parser = Lark(text, parser="lalr", propagate_positions=True, cache=True)
         except LarkError as exc:
             if "Collision" not in str(exc) and "conflict" not in str(exc).lower():
                 raise
@@ -91,9 +91,9 @@ class ValueGrammar:
         self.name = spec.name
         self.parser = parser
         self._starts = [self._terminal_regex(t) for t in parser.terminals
-                        if t.name not in parser.ignore_tokens]
+                        if t.name not in parser.lexer_conf.ignore]
         self._glue = [self._terminal_regex(t) for t in parser.terminals
-                      if t.name in parser.ignore_tokens]
+                      if t.name in parser.lexer_conf.ignore]
         # one pass over a token tells whether any terminal starts there (most tokens: none)
         self._any = re.compile("|".join(
             f"(?{'i' if rx.flags & re.IGNORECASE else ''}:{rx.pattern})" for rx in self._starts))

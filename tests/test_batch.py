@@ -1,0 +1,65 @@
+"""Batch runs: --jobs keeps input order and output identical; the pack cache is transparent."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+import engine
+from engine.batch import extract_parallel
+from engine.cli import main
+
+TEXTS = ["Government and PMF forces recaptured up to 45 villages.",
+         "Families fled Qayyara to Dibaga Camp.", "Nothing happened here.",
+         "Iraqi troops retook seven villages south of Mosul."] * 7
+
+
+def test_jobs_1_and_2_give_identical_output(tmp_path, seeds_dir):
+    lines = [json.dumps({"id": f"d{i}", "text": t}) for i, t in enumerate(TEXTS)]
+    lines.insert(5, "not json")  # an unreadable input keeps its place too
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    out = {}
+    for jobs in ("1", "2"):
+        result = CliRunner().invoke(main, ["run", str(path), str(seeds_dir), "--jobs", jobs])
+        assert result.exit_code == 0, result.output
+        out[jobs] = result.stdout
+    assert out["1"] == out["2"]
+    docs = [json.loads(line)["doc"] for line in out["1"].splitlines()]
+    inputs = [f"d{i}" for i in range(len(TEXTS))]
+    inputs.insert(5, "in:6")  # the unreadable line keeps its place
+    inputs += sorted(p.stem for p in seeds_dir.glob("*.txt"))
+    positions = [inputs.index(doc) for doc in docs]
+    assert positions == sorted(positions) and "in:6" in docs
+
+
+def test_extract_parallel_streams_in_order(bundled_engine):
+    docs = ((f"d{i}", t) for i, t in enumerate(TEXTS))
+    results = list(extract_parallel(bundled_engine, docs, 2))
+    assert [r.doc for r in results] == [f"d{i}" for i in range(len(TEXTS))]
+    serial = list(bundled_engine.extract_many((f"d{i}", t) for i, t in enumerate(TEXTS)))
+    assert [[f.to_dict() for f in r.facts] for r in results] == [
+        [f.to_dict() for f in r.facts] for r in serial]
+
+
+def test_no_progress_bar_when_piped(tmp_path):
+    (tmp_path / "a.txt").write_text(TEXTS[0])
+    result = CliRunner().invoke(main, ["run", str(tmp_path)])
+    assert result.stderr.strip() == "assay: 1 documents, 1 facts, 0 errors"
+
+
+def test_cached_pack_gives_the_same_facts(tmp_path, monkeypatch):
+    monkeypatch.setenv("ASSAY_CACHE_DIR", str(tmp_path / "cache"))
+    rules = tmp_path / "r.yaml"
+    rules.write_text("rules:\n  - id: r.fled\n    fact: flight\n    pattern: who:[] fled\n")
+    first = engine.load(rules)
+    assert list((tmp_path / "cache").glob("pack-*.pickle"))
+    second = engine.load(rules)  # from the cache
+    assert [f.to_dict() for f in second.extract("Ali fled.")] == [
+        f.to_dict() for f in first.extract("Ali fled.")]
+    rules.write_text("rules:\n  - id: r.fled\n    fact: flight\n    pattern: who:[] escaped\n")
+    assert engine.load(rules).extract("Ali fled.") == []  # a changed file is a new key
+    for stale in (tmp_path / "cache").glob("pack-*.pickle"):
+        stale.write_bytes(b"garbage")
+    assert engine.load(rules).extract("Ali escaped.")  # an unreadable cache is rebuilt
