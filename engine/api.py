@@ -241,19 +241,19 @@ class Engine:
                         break
             if not candidates and not self._span_triggered and not hidden:
                 return []
-        tokens = sentence.tokens
-        ctx = MatchContext(tokens)
+        forms = sentence.forms
+        ctx = MatchContext(forms)
         lexicon_done = False
 
         def provide(key, table: SpanTable) -> None:
             """Fill a span table the first time a pattern or trigger asks for it."""
             nonlocal lexicon_done
             if key[0] == "value" and key[1] in self.values:
-                for start, end, value in self.values[key[1]].find(tokens, doc.text):
+                for start, end, value in self.values[key[1]].find(sentence.tokens, doc.text):
                     table.add(start, end, value)
             elif key[0] == "class" and key[1] in self._lexicon_classes and not lexicon_done:
                 lexicon_done = True  # one automaton pass fills every class's table
-                for cls, start, end, value in self.lexicon.find(tokens):
+                for cls, start, end, value in self.lexicon.find(forms):
                     ctx.spans.setdefault(("class", cls), SpanTable()).add(start, end, value)
             if key[0] == "class" and key[1] in self._lazy and not hidden:
                 for i in self._lazy[key[1]]:
@@ -304,8 +304,8 @@ class Engine:
                 for i, m in found]
 
     def _fact(self, compiled, doc, sentence, ctx, program, match) -> Fact:
-        rule, tokens, text = compiled.rule, sentence.tokens, doc.text
-        start, end = tokens[match.start].start, tokens[match.end - 1].end
+        rule, text = compiled.rule, doc.text
+        start, end = sentence.char_span(match.start, match.end)
         args: dict = {}
         date = None
         for role, spans in getattr(match, "captures", {}).items():
@@ -316,7 +316,7 @@ class Engine:
                 if e <= s or (s, e) in seen:
                     continue
                 seen.add((s, e))
-                arg, is_date = self._arg(rule, role, doc, tokens, program, ctx, s, e)
+                arg, is_date = self._arg(rule, role, doc, sentence, program, ctx, s, e)
                 if is_date and date is None:
                     date = arg.get("value")
                 objs.append(arg)
@@ -331,9 +331,9 @@ class Engine:
             rule_hash=rule.hash, pack=rule.pack,
         )
 
-    def _arg(self, rule, role, doc, tokens, program, ctx, s, e) -> tuple[dict, bool]:
+    def _arg(self, rule, role, doc, sentence, program, ctx, s, e) -> tuple[dict, bool]:
         """An argument object, and whether it is a date (the fact's date, then)."""
-        cs, ce = tokens[s].start, tokens[e - 1].end
+        cs, ce = sentence.char_span(s, e)
         arg: dict = {"text": doc.text[cs:ce], "span": [cs, ce]}
         is_date = False
         for key in program.span_keys:
@@ -350,7 +350,7 @@ class Engine:
             break
         transform = rule.values.get(role)
         if transform:
-            arg["value"] = _transform(transform, tokens[s:e], arg["text"])
+            arg["value"] = _transform(transform, ctx.tokens[s:e], arg["text"])
         return arg, is_date
 
     def _nearest_date(self, compiled, doc, ctx, match) -> str | None:

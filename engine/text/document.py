@@ -19,7 +19,7 @@ from datetime import date as Date
 import numpy as np
 from spacy.attrs import IDX, IS_SPACE, ORTH
 
-from engine.text.tokens import Token, Tokenizer, get_tokenizer
+from engine.text.tokens import Form, Token, Tokenizer, get_tokenizer
 
 _TERMINAL = {".", "!", "?", "...", "…", "?!", "!?"}
 _CLOSERS = {'"', "'", "”", "’", ")", "]", "»"}
@@ -33,7 +33,7 @@ _ABBREVIATIONS = {
 class Sentence:
     """A run of tokens; `index` counts sentences from 0 within the document."""
 
-    __slots__ = ("index", "start", "end", "orths", "starts", "_tokenizer", "_tokens")
+    __slots__ = ("index", "start", "end", "orths", "starts", "_tokenizer", "_tokens", "_forms")
 
     def __init__(self, index: int, start: int, end: int, orths: list, starts: list,
                  tokenizer: Tokenizer):
@@ -41,12 +41,27 @@ class Sentence:
         self.orths, self.starts = orths, starts  # spaCy orth ids and offsets of its tokens
         self._tokenizer = tokenizer
         self._tokens: tuple[Token, ...] | None = None
+        self._forms: list[Form] | None = None
 
     @property
     def tokens(self) -> tuple[Token, ...]:
         if self._tokens is None:
             self._tokens = self._tokenizer.build(self.orths, self.starts)
         return self._tokens
+
+    @property
+    def forms(self) -> list[Form]:
+        """The word forms of the tokens: every attribute a pattern tests, without offsets.
+        Cheaper than tokens (no object per token), so the matcher runs over these."""
+        if self._forms is None:
+            get, form = self._tokenizer.forms.get, self._tokenizer.form
+            self._forms = [get(orth) or form(orth) for orth in self.orths]
+        return self._forms
+
+    def char_span(self, start: int, end: int) -> tuple[int, int]:
+        """Character offsets in the document of tokens start..end-1."""
+        last = self.forms[end - 1] if self._forms is not None else self.tokens[end - 1]
+        return self.starts[start], self.starts[end - 1] + len(last.text)
 
     def __len__(self) -> int:
         return len(self.orths)
