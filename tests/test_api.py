@@ -80,3 +80,14 @@ def test_disabled_rules_do_not_run(tmp_path):
     rules = tmp_path / "r.yaml"
     rules.write_text("rules:\n  - id: a.b\n    fact: t\n    enabled: false\n    pattern: fled\n")
     assert engine.load(rules).extract("They fled.") == []
+
+
+def test_cli_import_is_light():
+    """`assay --help` must answer fast: the CLI module may not import the heavy libraries."""
+    import subprocess
+    import sys
+
+    code = ("import sys, engine.cli; print(sorted(m for m in ('spacy', 'lark', 'textacy', "
+            "'dateparser', 'numpy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
