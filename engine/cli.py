@@ -396,5 +396,64 @@ def explain(text, rules, rule_ids, date, as_json) -> None:
     render_explain(explanation, make_console())
 
 
+@main.command()
+@click.argument("corpus", nargs=-1, required=True)
+@RULES_OPTION
+@click.option("--html", "html_path", type=click.Path(), metavar="FILE",
+              help="Also write a self-contained, sortable HTML report.")
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+@click.option("--text-column", help="CSV column holding the text.")
+def stats(corpus, rules, html_path, as_json, text_column) -> None:
+    """Per rule over CORPUS (what `assay run` reads): documents and sentences where it fires,
+    facts, overlaps and conflicts with other rules; and the rules that never fire."""
+    import json
+    from pathlib import Path
+
+    from engine.authoring.html import stats_html
+    from engine.authoring.render import make_console, render_stats
+    from engine.authoring.stats import corpus_stats
+    from engine.inputs import read_inputs
+
+    eng = _load(rules)
+    report = corpus_stats(eng, read_inputs(corpus, text_column))
+    if html_path:
+        Path(html_path).write_text(stats_html(report), encoding="utf-8")
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+        return
+    render_stats(report, make_console())
+
+
+@main.command()
+@click.argument("term")
+@click.argument("corpus", nargs=-1, required=True)
+@RULES_OPTION
+@click.option("--window", default=50, show_default=True, type=click.IntRange(1, 1000),
+              help="Characters of context on each side.")
+@click.option("--uncovered", is_flag=True,
+              help="Only sentences where no rule emitted a fact.")
+@click.option("--regex", is_flag=True, help="TERM is a regular expression, not a phrase.")
+@click.option("--case-sensitive", is_flag=True, help="Match TERM's case exactly.")
+@click.option("--text-column", help="CSV column holding the text.")
+def kwic(term, corpus, rules, window, uncovered, regex, case_sensitive, text_column) -> None:
+    """Keyword-in-context lines for TERM (a whole word or phrase, any case) in CORPUS: how the
+    texts say things, and with --uncovered, what no rule covers yet."""
+    import re
+
+    from engine.authoring.kwic import KwicSummary, keyword_pattern
+    from engine.authoring.kwic import kwic as find
+    from engine.authoring.render import make_console, render_kwic
+    from engine.inputs import read_inputs
+
+    try:
+        pattern = keyword_pattern(term, regex, not case_sensitive)
+    except re.error as exc:
+        raise click.BadParameter(f"not a regular expression: {exc}", param_hint="TERM") from None
+    eng = _load(rules) if uncovered else None
+    summary = KwicSummary()
+    lines = find(read_inputs(corpus, text_column), pattern, window, eng, uncovered, summary)
+    render_kwic(lines, summary, make_console(), uncovered)
+
+
 if __name__ == "__main__":
     main()

@@ -92,7 +92,8 @@ def compare(expect: list[dict], facts: list[Fact], fields=FACT_FIELDS) -> list[s
     problems = []
     for wanted in unmatched:
         if not remaining:
-            problems.append(f"missing fact {dict(wanted)!r}: the rule produced nothing for it")
+            who = "the rules" if "type" in fields else "the rule"  # a case file: the whole pack
+            problems.append(f"missing fact {dict(wanted)!r}: {who} produced nothing for it")
             continue
         best = max(remaining, key=lambda f: sum(_role_matches(v, f, r) for r, v in wanted.items()))
         remaining.remove(best)
