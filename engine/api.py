@@ -220,19 +220,19 @@ class Engine:
         return entry
 
     def _sentence(self, doc: Document, sentence: Sentence, hidden: bool = False) -> list[Fact]:
-        candidates = set(self._untriggered)
         orth_rules = self._orth_rules
-        for orth in sentence.orths:
-            entry = orth_rules.get(orth) or self._orth_entry(orth)
-            if entry[0]:
-                candidates.update(entry[0])
+        entries = list(map(orth_rules.get, sentence.orths))
+        if None in entries:
+            entries = [e or self._orth_entry(o) for e, o in zip(entries, sentence.orths,
+                                                                 strict=True)]
+        candidates = set(self._untriggered).union(*[e[0] for e in entries if e[0]])
         if not candidates and not self._span_triggered and not hidden:
             return []  # the common case: no token of this sentence triggers any rule
         conditional = candidates & self._conditional
         if conditional:
             present = 0
-            for orth in sentence.orths:
-                present |= orth_rules[orth][1]
+            for entry in entries:
+                present |= entry[1]
             rules = self.rules
             for i in conditional:
                 for mask in rules[i].condition_masks:
