@@ -354,18 +354,17 @@ class Engine:
         return arg, is_date
 
     def _nearest_date(self, compiled, doc, ctx, match) -> str | None:
-        """The date expression of the sentence nearest the rule's trigger token (one before it
-        on a tie: "On Monday, X said forces recaptured …"); "since 2014" never counts."""
+        """The date expression of the sentence nearest the event's word (one before it on a
+        tie: "On Monday, X said forces recaptured …"); "since 2014" never counts."""
         table = ctx.table(("value", "date"))
         if not table.values:
             return None
-        anchor = match.start
-        if compiled.triggers:
-            for i in range(match.start, match.end):
-                tok = ctx.tokens[i]
-                if any((field, getattr(tok, field)) in compiled.triggers for field in self._fields):
-                    anchor = i
-                    break
+        # The event's own word is what the pattern matched outside its captures ("recaptured"
+        # in `actor:… [lemma=recapture] count:…`); the first such token anchors the search.
+        captured = {i for spans in getattr(match, "captures", {}).values() for s, e in spans
+                    for i in range(s, e)}
+        anchor = next((i for i in range(match.start, match.end) if i not in captured),
+                      match.start)
         spans = [(s, e, v) for (s, e), v in table.values.items()]
         maximal = [(s, e, v) for s, e, v in spans if not v.get("since") and not any(
             s2 <= s and e <= e2 and (s2, e2) != (s, e) for s2, e2, _ in spans)]
