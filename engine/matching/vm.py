@@ -69,7 +69,7 @@ class MatchContext:
         self.n = len(tokens)
         self.spans: dict[tuple[str, str], SpanTable] = spans if spans is not None else {}
         self.provider = provider
-        self._looks: dict[int, list[bool]] = {}
+        self._looks: dict = {}  # lookaround truth: per (look, position) or per look
         self.steps = 0  # VM work done, for the linearity test and for profiling
 
     def table(self, key) -> SpanTable:
@@ -80,17 +80,22 @@ class MatchContext:
                 self.provider(key, table)
         return table
 
-    def look(self, program: Program, index: int) -> list[bool]:
-        """Per-position truth of a program's lookaround `index`, computed once per sentence."""
-        look = program.looks[index]
-        key = id(look)
-        table = self._looks.get(key)
+    def look(self, look, pos: int) -> bool:
+        """Whether a lookaround holds at `pos`: for a bounded body, by a run from `pos`
+        (memoised per position); otherwise from one scan of the whole sentence."""
+        if look.anchored is not None:
+            key = (id(look), pos)
+            found = self._looks.get(key)
+            if found is None:
+                found = self._looks[key] = _anchored(look.anchored, self, pos) != look.negate
+            return found
+        table = self._looks.get(id(look))
         if table is None:
             table = _scan(look.program, self, look.ahead)
             if look.negate:
                 table = [not v for v in table]
-            self._looks[key] = table
-        return table
+            self._looks[id(look)] = table
+        return table[pos]
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +126,7 @@ def _assert(program: Program, ctx: MatchContext, kind, arg, pos: int) -> bool:
         return pos == 0
     if kind == AT_END:
         return pos == ctx.n
-    return ctx.look(program, arg)[pos]
+    return ctx.look(program.looks[arg], pos)
 
 
 def _add(program, ctx, threads, seen, pc, pos, sid, start, caps) -> int:
@@ -171,12 +176,15 @@ def finditer(program: Program, ctx: MatchContext) -> list[Match]:
     clist: list = []
     seen: set = set()
     steps = 0
-    first = program.first
+    first, first_spans, skips = program.first, program.first_spans, program.skips
+    starts = [ctx.table(key).by_start for key in first_spans] if skips else ()
     pos = -1
     while pos < n:
         pos += 1
-        if first is not None and not clist and last not in pending:
-            while pos < n and not first(tokens[pos]):  # idle: skip to a possible start
+        if skips and not clist and last not in pending:
+            while pos < n and not (  # idle: skip to where a match can start
+                    (first is not None and first(tokens[pos]))
+                    or any(pos in by_start for by_start in starts)):
                 pos += 1
         if last not in pending:  # the newest search still looks for its leftmost start
             steps += _add(program, ctx, clist, seen, 0, pos, last, pos, None)
@@ -292,6 +300,21 @@ def _scan(program: Program, ctx: MatchContext, ahead: bool) -> list[bool]:
             break
         states, carried = _advance(program, ctx, states, pos)
     return result
+
+
+def _anchored(program: Program, ctx: MatchContext, pos: int) -> bool:
+    """Does the body match a span starting at `pos` (forward program) or ending there
+    (reversed program)? Bounded bodies die within their length, so this is cheap."""
+    states: set = set()
+    if _closure_set(program, ctx, states, 0, pos):
+        return True
+    step = -1 if program.reverse else 1
+    while states and (pos > 0 if program.reverse else pos < ctx.n):
+        states, matched = _advance(program, ctx, states, pos)
+        pos += step
+        if matched:
+            return True
+    return False
 
 
 def all_spans(program: Program, ctx: MatchContext) -> list[tuple[int, int]]:

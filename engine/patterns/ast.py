@@ -165,3 +165,10 @@ def can_be_empty(node: Node) -> bool:
     if isinstance(node, Capture):
         return can_be_empty(node.child)
     raise TypeError(node)
+
+
+def bounded(node: Node) -> bool:
+    """Whether every repetition in `node` has an upper bound (spans are finite too): a run
+    of it from one position then dies within a few tokens."""
+    return not any(isinstance(n, Repeat) and n.max is None for n in walk(node))
+

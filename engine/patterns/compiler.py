@@ -27,11 +27,15 @@ _COMPARE = {"=": operator.eq, "<": operator.lt, "<=": operator.le, ">": operator
 
 @dataclass
 class Look:
-    """A lookaround body: `program` runs forward (behind) or over reversed tokens (ahead)."""
+    """A lookaround body. `program` scans the whole sentence once (forward for lookbehind,
+    over reversed tokens for lookahead); a body of bounded length also has `anchored`, run
+    from one position outward (reversed for lookbehind), so that a cue checked at a few
+    positions costs a few steps, not a scan."""
 
     program: Program
     ahead: bool
     negate: bool
+    anchored: Program | None = None
 
 
 @dataclass
@@ -41,7 +45,9 @@ class Program:
     names: list[str] = field(default_factory=list)  # capture names by slot
     reverse: bool = False  # consumes tokens right to left (lookahead bodies)
     span_keys: set = field(default_factory=set)  # (kind, name) of every span the program uses
-    first: Callable | None = None  # can a match start at this token? None: maybe anywhere
+    first: Callable | None = None  # can a match start with this token? (see _first_filter)
+    first_spans: tuple = ()  # or with a span of these keys
+    skips: bool = False  # whether `first`/`first_spans` say where matches can start
 
     def __len__(self) -> int:
         return len(self.code)
@@ -134,7 +140,10 @@ class _Emitter:
             self.emit(ASSERT, AT_END if node.end else AT_START)
         elif isinstance(node, ast.Look):
             body = compile_body(node.child, reverse=node.ahead)
-            self.p.looks.append(Look(body, node.ahead, node.negate))
+            anchored = None
+            if ast.bounded(node.child):
+                anchored = compile_body(node.child, reverse=not node.ahead)
+            self.p.looks.append(Look(body, node.ahead, node.negate, anchored))
             self.p.span_keys |= body.span_keys
             self.emit(ASSERT, LOOK, len(self.p.looks) - 1)
         else:
@@ -177,10 +186,12 @@ def compile_body(node: ast.Node, reverse: bool = False) -> Program:
     return program
 
 
-def _first_filter(program: Program) -> Callable | None:
-    """A cheap test of the tokens a match can start with, if every path from the start meets a
-    token test before anything else (no assertion, span or empty match first)."""
-    code, stack, seen, tests = program.code, [0], set(), []
+def _first_filter(program: Program) -> None:
+    """Find what a (non-empty) match must start with: a token passing one of the token tests
+    reachable from the start without consuming, or a span of a reachable span key. Assertions
+    consume nothing and an empty path is never a match, so both are looked through. The VM
+    then skips, when idle, to positions where a match can start."""
+    code, stack, seen, tests, spans = program.code, [0], set(), [], set()
     while stack:
         pc = stack.pop()
         if pc in seen:
@@ -188,28 +199,31 @@ def _first_filter(program: Program) -> Callable | None:
         seen.add(pc)
         op, a, b = code[pc]
         if op == TOK:
+            if isinstance(b, ast.AnyToken):
+                return  # any token can start a match: no skipping
             tests.append(b)
+        elif op == SPAN:
+            spans.add(a)
         elif op == SPLIT:
             stack += [a, b]
         elif op == JMP:
             stack.append(a)
-        elif op in (OPEN, CLOSE):
+        elif op in (OPEN, CLOSE, ASSERT):
             stack.append(pc + 1)
-        else:
-            return None
     if tests and all(isinstance(t, ast.FieldIn) for t in tests) and len(
             {t.field for t in tests}) == 1:
         get = operator.attrgetter(tests[0].field)
         values = frozenset().union(*(t.values for t in tests))
-        return lambda tok: get(tok) in values
-    if not tests or any(isinstance(t, ast.AnyToken) for t in tests):
-        return None
-    checks = tuple(compile_test(t) for t in tests)
-    return lambda tok: any(check(tok) for check in checks)
+        program.first = lambda tok: get(tok) in values
+    elif tests:
+        checks = tuple(compile_test(t) for t in tests)
+        program.first = lambda tok: any(check(tok) for check in checks)
+    program.first_spans = tuple(sorted(spans))
+    program.skips = True
 
 
 def compile_pattern(node: ast.Node) -> Program:
     """The program of a whole pattern."""
     program = compile_body(node)
-    program.first = _first_filter(program)
+    _first_filter(program)
     return program
