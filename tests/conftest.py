@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# Fixture rule files are data for the tests, not rule examples for `pytest tests/` to collect.
+collect_ignore_glob = ["data/*", "data/**/*", "gold/*"]
 SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 

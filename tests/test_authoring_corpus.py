@@ -16,7 +16,8 @@ from engine.cli import main
 from engine.inputs import read_inputs
 
 SEEDS = str(ROOT / "seeds")
-RULES = str(ROOT / "rules")
+# A fixed copy of an early conflict pack, so these tests do not move with the bundled pack.
+RULES = str(ROOT / "tests" / "data" / "early_pack")
 CASUALTIES = str(ROOT / "examples" / "casualties")
 
 # A second opinion on territory facts: same spans as the pack's rules, another type or role.

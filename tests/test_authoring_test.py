@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -109,8 +110,9 @@ def test_case_files_check_the_whole_pack():
     assert re.search(r"^PASS tests/data/authoring/cases.yaml +3 cases", result.stdout, re.M)
 
 
-def test_a_failing_case_shows_type_and_role_diffs(tmp_path):
-    cases = tmp_path / "cases.yaml"
+def test_a_failing_case_shows_type_and_role_diffs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # short paths: the report's lines do not depend on tmp names
+    cases = Path("cases.yaml")
     cases.write_text(
         "- text: 'The car bomb left seven dead and nine wounded in Baghdad.'\n"
         "  expect:\n"
@@ -125,8 +127,8 @@ def test_a_failing_case_shows_type_and_role_diffs(tmp_path):
     result = CliRunner().invoke(main, ["test", str(CASUALTIES), "--cases", str(cases)])
     assert result.exit_code == 1
     out = result.stdout
-    assert f"FAIL {cases}  2 of 3 cases failed" in out
-    assert f"✗ {cases}[case 1]  {cases}:1" in out
+    assert re.search(rf"FAIL {cases}\s+2 of 3 cases failed", out)
+    assert re.search(rf"✗ {re.escape(str(cases))}\[case 1\]\s+{cases}:1", out)
     assert "expected modality: 'planned', got modality: 'asserted'; expected toll: 8, got " \
            "toll: 7 (in 'bomb left seven dead and nine wounded')" in out
     assert f"✗ {cases}[quiet]" in out
