@@ -210,14 +210,25 @@ def _first_filter(program: Program) -> None:
             stack.append(a)
         elif op in (OPEN, CLOSE, ASSERT):
             stack.append(pc + 1)
-    if tests and all(isinstance(t, ast.FieldIn) for t in tests) and len(
-            {t.field for t in tests}) == 1:
-        get = operator.attrgetter(tests[0].field)
-        values = frozenset().union(*(t.values for t in tests))
+    by_field: dict[str, set] = {}
+    others = []
+    for test in tests:
+        if isinstance(test, ast.FieldIn):
+            by_field.setdefault(test.field, set()).update(test.values)
+        else:
+            others.append(compile_test(test))
+    lookups = tuple((operator.attrgetter(f), frozenset(v)) for f, v in by_field.items())
+    if len(lookups) == 1 and not others:
+        get, values = lookups[0]
         program.first = lambda tok: get(tok) in values
     elif tests:
-        checks = tuple(compile_test(t) for t in tests)
-        program.first = lambda tok: any(check(tok) for check in checks)
+        def first(tok, lookups=lookups, others=tuple(others)) -> bool:
+            for get, values in lookups:
+                if get(tok) in values:
+                    return True
+            return any(check(tok) for check in others)
+
+        program.first = first
     program.first_spans = tuple(sorted(spans))
     program.skips = True
 
