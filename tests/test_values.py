@@ -229,3 +229,10 @@ def test_re3d_count_recall_at_least_90_percent(capsys):
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["re3d_quantity_recall"] >= 0.9
     assert result["values_right"] == result["values_checked"]
+
+
+def test_quantity_at_the_end_of_a_sentence():
+    """A sentence's final period is no decimal point: "rose to 45." holds the count 45."""
+    assert [(t, v["value"]) for t, v in _found("quantity", "The toll rose to 45.")] == [("45", 45)]
+    assert [(t, v["value"]) for t, v in _found("quantity", "It cost 3.5 million.")] == [
+        ("3.5 million", 3500000)]
