@@ -36,8 +36,8 @@ class Diagnostic:
         return f"{head}\n{excerpt}" if excerpt else head
 
 
-class RuleError(Exception):
-    """Rules that cannot be compiled; carries every diagnostic found, not only the first."""
+class DiagnosticError(Exception):
+    """An analyst's file that cannot be used; carries every diagnostic found, not the first."""
 
     def __init__(self, diagnostics: list[Diagnostic]):
         self.diagnostics = diagnostics
@@ -45,6 +45,10 @@ class RuleError(Exception):
 
     def format(self) -> str:
         return "\n".join(d.format() for d in self.diagnostics)
+
+
+class RuleError(DiagnosticError):
+    """Rules, lexicons or grammars that cannot be compiled."""
 
 
 class PatternSyntaxError(Exception):

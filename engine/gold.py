@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.errors import Diagnostic
+from engine.errors import Diagnostic, DiagnosticError
 from engine.inputs import read_txt
 from engine.rules.loader import display_path
 from engine.rules.yamlsource import Mark, MarkedDict, MarkedList, YamlError, load_yaml
@@ -39,15 +39,8 @@ FACT_KEYS = {"type", "subtype", "modality", "evidence", "occurrence", "args"} | 
 NOT_ASSERTED = ("negated", "planned", "hypothetical")
 
 
-class GoldError(Exception):
-    """Gold files that cannot be used; carries every diagnostic found."""
-
-    def __init__(self, diagnostics: list[Diagnostic]):
-        self.diagnostics = diagnostics
-        super().__init__("\n".join(d.format(with_excerpt=False) for d in diagnostics))
-
-    def format(self) -> str:
-        return "\n".join(d.format() for d in self.diagnostics)
+class GoldError(DiagnosticError):
+    """Gold files that cannot be used."""
 
 
 @dataclass(frozen=True)

@@ -24,22 +24,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.errors import Diagnostic
+from engine.errors import Diagnostic, DiagnosticError
 from engine.rules.loader import display_path
 from engine.rules.yamlsource import Mark, MarkedDict, MarkedList, YamlError, load_yaml
 
 CASE_KEYS = {"name", "text", "date", "types", "expect", "note", "description"}
 
 
-class CaseFileError(Exception):
-    """Case files that cannot be run; carries every diagnostic found."""
-
-    def __init__(self, diagnostics: list[Diagnostic]):
-        self.diagnostics = diagnostics
-        super().__init__("\n".join(d.format(with_excerpt=False) for d in diagnostics))
-
-    def format(self) -> str:
-        return "\n".join(d.format() for d in self.diagnostics)
+class CaseFileError(DiagnosticError):
+    """Case files that cannot be run."""
 
 
 @dataclass(frozen=True)
