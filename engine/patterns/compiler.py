@@ -149,14 +149,6 @@ class _Emitter:
         else:
             raise TypeError(f"unknown node {node!r}")
 
-    def optional(self, child: ast.Node, greedy: bool) -> int:
-        """`child?`; returns the split's index so callers can nest further copies."""
-        split = self.emit(SPLIT)
-        self.node(child)
-        end = len(self.code)
-        self.patch(split, *((split + 1, end) if greedy else (end, split + 1)))
-        return split
-
     def repeat(self, node: ast.Repeat) -> None:
         for _ in range(node.min):
             self.node(node.child)
