@@ -15,7 +15,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import partial
+from functools import partial, reduce
+from operator import or_
 
 from engine.facts import Fact
 from engine.matching.lexicon import Lexicon
@@ -125,14 +126,26 @@ class Engine:
                 if key[0] in INDEXED_FIELDS:
                     self._index.setdefault(key, []).append(i)
         self._fields = sorted({key[0] for key in self._index})
-        self._orth_rules: dict[int, tuple] = {}  # orth id -> (rules it triggers, key bits)
-        # Conditions are checked with bit masks: each condition key gets a bit, a sentence the
-        # OR of its tokens' bits, and a rule passes if each of its conditions shares a bit.
-        self._conditional = {i for i, c in enumerate(self.rules) if c.conditions}
+        # Rule sets are bit masks over rule indices (Python ints), so that a sentence's
+        # candidates are the OR of its tokens' masks, filtered with a few ANDs. Each condition
+        # key gets a bit too: a sentence's `present` keys are the OR of its tokens' key bits.
+        # A rule passes if each of its conditions shares a bit with them: for the j-th
+        # condition of every rule at once, `_passes[j]` maps a key bit to the rules whose j-th
+        # condition holds it, and `_fewer[j]` are the rules with no j-th condition.
+        self._orth_masks: dict[int, int] = {}  # orth id -> mask of the rules it triggers
+        self._orth_keys: dict[int, int] = {}  # orth id -> its condition key bits
+        self._known: set[int] = set()  # orth ids of the forms indexed so far
+        self._triggering: set[int] = set()  # those that trigger some rule
+        self._keyed: set[int] = set()  # those that hold some condition key
+        self._untriggered_mask = sum(1 << i for i in self._untriggered)
         self._condition_fields = sorted({key[0] for c in self.rules for s in c.conditions
                                          for key in s})
         self._key_bits: dict[tuple, int] = {}
-        for compiled in self.rules:
+        slots = max((len(c.conditions) for c in self.rules), default=0)
+        self._passes: list[dict[int, int]] = [{} for _ in range(slots)]
+        self._fewer = [0] * slots
+        self._unconditional = 0
+        for i, compiled in enumerate(self.rules):
             masks = []
             for condition in compiled.conditions:
                 mask = 0
@@ -140,6 +153,15 @@ class Engine:
                     mask |= self._key_bits.setdefault(key, 1 << len(self._key_bits))
                 masks.append(mask)
             compiled.condition_masks = tuple(masks)
+            if not masks:
+                self._unconditional |= 1 << i
+            for j in range(slots):
+                if j >= len(masks):
+                    self._fewer[j] |= 1 << i
+                    continue
+                table = self._passes[j]
+                for bit in _bits(masks[j]):
+                    table[bit] = table.get(bit, 0) | 1 << i
         self._hidden = {c.rule.id for c in self.rules if not c.rule.emit}
         # Fact types made only by `emit: false` rules are made on demand, when a later rule's
         # pattern reaches @type in a sentence; the others are made in priority order.
@@ -207,40 +229,49 @@ class Engine:
                 yield DocumentResult(doc_id, [], message)
 
     # ---- matching ----
-    def _orth_entry(self, orth: int) -> tuple[tuple[int, ...], tuple]:
-        """For a word form: the rules it triggers, and its keys for rule conditions."""
-        form = self.tokenizer.form(orth)
-        rules: set[int] = set()
-        for field in self._fields:
-            rules.update(self._index.get((field, getattr(form, field)), ()))
-        bits = 0
-        for field in self._condition_fields:
-            bits |= self._key_bits.get((field, getattr(form, field)), 0)
-        entry = self._orth_rules[orth] = (tuple(sorted(rules)), bits)
-        return entry
+    def _add_forms(self, orths) -> None:
+        """Index the word forms among `orths` seen for the first time: the rules each
+        triggers and its condition keys."""
+        for orth in set(orths) - self._known:
+            self._known.add(orth)
+            form = self.tokenizer.form(orth)
+            rules = 0
+            for field in self._fields:
+                for i in self._index.get((field, getattr(form, field)), ()):
+                    rules |= 1 << i
+            keys = 0
+            for field in self._condition_fields:
+                keys |= self._key_bits.get((field, getattr(form, field)), 0)
+            if rules:
+                self._orth_masks[orth] = rules
+                self._triggering.add(orth)
+            if keys:
+                self._orth_keys[orth] = keys
+                self._keyed.add(orth)
 
     def _sentence(self, doc: Document, sentence: Sentence, hidden: bool = False) -> list[Fact]:
-        orth_rules = self._orth_rules
-        entries = list(map(orth_rules.get, sentence.orths))
-        if None in entries:
-            entries = [e or self._orth_entry(o) for e, o in zip(entries, sentence.orths,
-                                                                 strict=True)]
-        candidates = set(self._untriggered).union(*[e[0] for e in entries if e[0]])
-        if not candidates and not self._span_triggered and not hidden:
+        orths = sentence.orths
+        if not self._known.issuperset(orths):
+            self._add_forms(orths)
+        triggered = reduce(or_, map(self._orth_masks.__getitem__,
+                                    self._triggering.intersection(orths)),
+                           self._untriggered_mask)
+        if not triggered and not self._span_triggered and not hidden:
             return []  # the common case: no token of this sentence triggers any rule
-        conditional = candidates & self._conditional
-        if conditional:
-            present = 0
-            for entry in entries:
-                present |= entry[1]
-            rules = self.rules
-            for i in conditional:
-                for mask in rules[i].condition_masks:
-                    if not mask & present:
-                        candidates.discard(i)
-                        break
-            if not candidates and not self._span_triggered and not hidden:
-                return []
+        if triggered & ~self._unconditional:
+            present = reduce(or_, map(self._orth_keys.__getitem__,
+                                      self._keyed.intersection(orths)), 0)
+            slots = self._fewer.copy()
+            for bit in _bits(present):
+                for j, table in enumerate(self._passes):
+                    rules = table.get(bit)
+                    if rules:
+                        slots[j] |= rules
+            for slot in slots:
+                triggered &= slot
+        candidates = set(_indices(triggered))
+        if not candidates and not self._span_triggered and not hidden:
+            return []
         forms = sentence.forms
         ctx = MatchContext(forms)
         lexicon_done = False
@@ -375,6 +406,22 @@ class Engine:
             if best is None or key < best[0]:
                 best = (key, value)
         return resolve_date(best[1], doc.base_date) if best else None
+
+
+def _bits(mask: int) -> Iterator[int]:
+    """The set bits of `mask`, each as an int with that one bit set."""
+    while mask:
+        low = mask & -mask
+        yield low
+        mask ^= low
+
+
+def _indices(mask: int) -> Iterator[int]:
+    """The positions of the set bits of `mask`, ascending."""
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
 
 
 def _head_entity(fact: Fact) -> dict | None:

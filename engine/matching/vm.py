@@ -176,16 +176,27 @@ def finditer(program: Program, ctx: MatchContext) -> list[Match]:
     clist: list = []
     seen: set = set()
     steps = 0
-    first, first_spans, skips = program.first, program.first_spans, program.skips
-    starts = [ctx.table(key).by_start for key in first_spans] if skips else ()
+    if program.skips:  # the positions where a match can start, ascending
+        first = program.first
+        if program.first_lookup is not None:  # one field's values: no call per token
+            get, values = program.first_lookup
+            starts = {i for i, value in enumerate(map(get, tokens)) if value in values}
+        else:
+            starts = set() if first is None else {i for i, t in enumerate(tokens) if first(t)}
+        for key in program.first_spans:
+            starts.update(ctx.table(key).by_start)
+        starts = sorted(starts)
+        starts.append(n)
+    else:
+        starts = None
+    k = 0  # the next of `starts` not passed yet
     pos = -1
     while pos < n:
         pos += 1
-        if skips and not clist and last not in pending:
-            while pos < n and not (  # idle: skip to where a match can start
-                    (first is not None and first(tokens[pos]))
-                    or any(pos in by_start for by_start in starts)):
-                pos += 1
+        if starts is not None and not clist and last not in pending:
+            while starts[k] < pos:  # idle: skip to where a match can start
+                k += 1
+            pos = starts[k]
         if last not in pending:  # the newest search still looks for its leftmost start
             steps += _add(program, ctx, clist, seen, 0, pos, last, pos, None)
         nlist: list = []

@@ -46,6 +46,7 @@ class Program:
     reverse: bool = False  # consumes tokens right to left (lookahead bodies)
     span_keys: set = field(default_factory=set)  # (kind, name) of every span the program uses
     first: Callable | None = None  # can a match start with this token? (see _first_filter)
+    first_lookup: tuple | None = None  # the same as (field getter, values) where it is that
     first_spans: tuple = ()  # or with a span of these keys
     skips: bool = False  # whether `first`/`first_spans` say where matches can start
 
@@ -213,6 +214,7 @@ def _first_filter(program: Program) -> None:
     if len(lookups) == 1 and not others:
         get, values = lookups[0]
         program.first = lambda tok: get(tok) in values
+        program.first_lookup = lookups[0]
     elif tests:
         def first(tok, lookups=lookups, others=tuple(others)) -> bool:
             for get, values in lookups:

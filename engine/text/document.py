@@ -54,8 +54,11 @@ class Sentence:
         """The word forms of the tokens: every attribute a pattern tests, without offsets.
         Cheaper than tokens (no object per token), so the matcher runs over these."""
         if self._forms is None:
-            get, form = self._tokenizer.forms.get, self._tokenizer.form
-            self._forms = [get(orth) or form(orth) for orth in self.orths]
+            try:
+                self._forms = list(map(self._tokenizer.forms.__getitem__, self.orths))
+            except KeyError:  # a word form seen for the first time
+                form = self._tokenizer.form
+                self._forms = [form(orth) for orth in self.orths]
         return self._forms
 
     def char_span(self, start: int, end: int) -> tuple[int, int]:
