@@ -309,6 +309,8 @@ class Engine:
                 if not lazy and (i in candidates or self._wanted(compiled, ctx)):
                     group_facts.extend(self._apply(compiled, doc, sentence, ctx))
                 k += 1
+            if group_facts:
+                ctx.spans_changed()
             for fact, start, end in group_facts:
                 ctx.table(("class", fact.type)).add(start, end, _head_entity(fact))
                 if hidden or fact.rule not in self._hidden:
@@ -367,7 +369,11 @@ class Engine:
         cs, ce = sentence.char_span(s, e)
         arg: dict = {"text": doc.text[cs:ce], "span": [cs, ce]}
         is_date = False
-        for key in program.span_keys:
+        # The spans the capture itself consumes give its value, the first in the pattern
+        # first; then any other span of the pattern over the same tokens (in a fixed order:
+        # the same input must give the same facts in every run).
+        keys = program.value_keys.get(role, ())
+        for key in keys + tuple(sorted(program.span_keys.difference(keys))):
             value = ctx.table(key).values.get((s, e))
             if not isinstance(value, dict):
                 continue

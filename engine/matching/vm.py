@@ -81,21 +81,26 @@ class MatchContext:
         return table
 
     def look(self, look, pos: int) -> bool:
-        """Whether a lookaround holds at `pos`: for a bounded body, by a run from `pos`
-        (memoised per position); otherwise from one scan of the whole sentence."""
+        """Whether a lookaround holds at `pos`: for a bounded body, by a run from `pos`;
+        otherwise from one scan of the whole sentence. Memoised by what the lookaround
+        asserts, so rules sharing a cue (`(?<! @negation_cue)`) check it once per position."""
         if look.anchored is not None:
-            key = (id(look), pos)
+            key = (look.key, pos)
             found = self._looks.get(key)
             if found is None:
                 found = self._looks[key] = _anchored(look.anchored, self, pos) != look.negate
             return found
-        table = self._looks.get(id(look))
+        table = self._looks.get(look.key)
         if table is None:
             table = _scan(look.program, self, look.ahead)
             if look.negate:
                 table = [not v for v in table]
-            self._looks[id(look)] = table
+            self._looks[look.key] = table
         return table[pos]
+
+    def spans_changed(self) -> None:
+        """Spans were added (facts of a priority group): lookarounds may read differently."""
+        self._looks.clear()
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ class Look:
     ahead: bool
     negate: bool
     anchored: Program | None = None
+    key: int = -1  # what it asserts (ahead, negate, body AST), interned: equal across rules
 
 
 @dataclass
@@ -45,6 +46,8 @@ class Program:
     names: list[str] = field(default_factory=list)  # capture names by slot
     reverse: bool = False  # consumes tokens right to left (lookahead bodies)
     span_keys: set = field(default_factory=set)  # (kind, name) of every span the program uses
+    # per capture name: the span keys where its value comes from, in the pattern's order
+    value_keys: dict[str, tuple] = field(default_factory=dict)
     first: Callable | None = None  # can a match start with this token? (see _first_filter)
     first_lookup: tuple | None = None  # the same as (field getter, values) where it is that
     first_spans: tuple = ()  # or with a span of these keys
@@ -89,6 +92,9 @@ def compile_test(test: ast.Test) -> Callable:
     raise TypeError(f"unknown token test {test!r}")
 
 
+_LOOK_KEYS: dict[tuple, int] = {}  # what a lookaround asserts -> a small int naming it
+
+
 class _Emitter:
     def __init__(self, program: Program):
         self.p = program
@@ -128,6 +134,9 @@ class _Emitter:
         elif isinstance(node, ast.Repeat):
             self.repeat(node)
         elif isinstance(node, ast.Capture):
+            inside = [(n.kind, n.name) for n in ast.walk(node.child) if isinstance(n, ast.SpanRef)]
+            known = self.p.value_keys.get(node.name, ())
+            self.p.value_keys[node.name] = known + tuple(k for k in inside if k not in known)
             slot = self.slot(node.name)
             first, last = (CLOSE, OPEN) if reverse else (OPEN, CLOSE)
             self.emit(first, slot)
@@ -144,7 +153,9 @@ class _Emitter:
             anchored = None
             if ast.bounded(node.child):
                 anchored = compile_body(node.child, reverse=not node.ahead)
-            self.p.looks.append(Look(body, node.ahead, node.negate, anchored))
+            asserts = (node.ahead, node.negate, node.child)
+            key = _LOOK_KEYS.setdefault(asserts, len(_LOOK_KEYS))
+            self.p.looks.append(Look(body, node.ahead, node.negate, anchored, key))
             self.p.span_keys |= body.span_keys
             self.emit(ASSERT, LOOK, len(self.p.looks) - 1)
         else:
