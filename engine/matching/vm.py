@@ -182,12 +182,11 @@ def finditer(program: Program, ctx: MatchContext) -> list[Match]:
     seen: set = set()
     steps = 0
     if program.skips:  # the positions where a match can start, ascending
-        first = program.first
-        if program.first_lookup is not None:  # one field's values: no call per token
-            get, values = program.first_lookup
-            starts = {i for i, value in enumerate(map(get, tokens)) if value in values}
-        else:
-            starts = set() if first is None else {i for i, t in enumerate(tokens) if first(t)}
+        starts = set()
+        for get, values in program.first_lookups:  # one lookup per token, no call
+            starts.update([i for i, value in enumerate(map(get, tokens)) if value in values])
+        for check in program.first_others:
+            starts.update([i for i, tok in enumerate(tokens) if check(tok)])
         for key in program.first_spans:
             starts.update(ctx.table(key).by_start)
         starts = sorted(starts)

@@ -48,10 +48,12 @@ class Program:
     span_keys: set = field(default_factory=set)  # (kind, name) of every span the program uses
     # per capture name: the span keys where its value comes from, in the pattern's order
     value_keys: dict[str, tuple] = field(default_factory=dict)
-    first: Callable | None = None  # can a match start with this token? (see _first_filter)
-    first_lookup: tuple | None = None  # the same as (field getter, values) where it is that
-    first_spans: tuple = ()  # or with a span of these keys
-    skips: bool = False  # whether `first`/`first_spans` say where matches can start
+    # Where a match can start (see _first_filter): a token whose field is among values
+    # ((getter, values) pairs), or that passes one of the other tests, or a span of a key.
+    first_lookups: tuple = ()
+    first_others: tuple = ()
+    first_spans: tuple = ()
+    skips: bool = False  # whether the three say where matches can start
 
     def __len__(self) -> int:
         return len(self.code)
@@ -221,19 +223,9 @@ def _first_filter(program: Program) -> None:
             by_field.setdefault(test.field, set()).update(test.values)
         else:
             others.append(compile_test(test))
-    lookups = tuple((operator.attrgetter(f), frozenset(v)) for f, v in by_field.items())
-    if len(lookups) == 1 and not others:
-        get, values = lookups[0]
-        program.first = lambda tok: get(tok) in values
-        program.first_lookup = lookups[0]
-    elif tests:
-        def first(tok, lookups=lookups, others=tuple(others)) -> bool:
-            for get, values in lookups:
-                if get(tok) in values:
-                    return True
-            return any(check(tok) for check in others)
-
-        program.first = first
+    program.first_lookups = tuple((operator.attrgetter(f), frozenset(v))
+                                  for f, v in by_field.items())
+    program.first_others = tuple(others)
     program.first_spans = tuple(sorted(spans))
     program.skips = True
 
