@@ -136,40 +136,44 @@ def _assert(program: Program, ctx: MatchContext, kind, arg, pos: int) -> bool:
 
 def _add(program, ctx, threads, seen, pc, pos, sid, start, caps) -> int:
     """Follow epsilon moves from `pc` at `pos` depth-first in priority order, appending the
-    consuming states reached to `threads`; returns the number of steps taken."""
+    consuming states reached to `threads`; returns the number of steps taken. A chain of
+    epsilon moves is followed in place; only a split's second branch waits on the stack."""
     code = program.code
-    stack = [(pc, caps)]
+    stack = []
     visited = set()  # epsilon instructions of this closure: stops empty loops
     steps = 0
-    while stack:
-        pc, caps = stack.pop()
+    while True:
         steps += 1
         op, a, b = code[pc]
-        if op in (TOK, MATCH):
+        if op == TOK or op == MATCH:  # noqa: SIM109 (a tuple of globals is built per test)
             if pc not in seen:
                 seen.add(pc)
                 threads.append((pc, sid, start, caps, None))
-            continue
-        if op == SPAN:
+        elif op == SPAN:
             for end in ctx.table(a).by_start.get(pos, ()):
                 key = (pc, end)
                 if key not in seen:
                     seen.add(key)
                     threads.append((pc, sid, start, caps, end))
-            continue
-        if pc in visited:
-            continue
-        visited.add(pc)
-        if op == SPLIT:
-            stack.append((b, caps))
-            stack.append((a, caps))
-        elif op == JMP:
-            stack.append((a, caps))
-        elif op in (OPEN, CLOSE):
-            stack.append((pc + 1, ((op, a, pos), caps)))
-        elif _assert(program, ctx, a, b, pos):  # ASSERT
-            stack.append((pc + 1, caps))
-    return steps
+        elif pc not in visited:
+            visited.add(pc)
+            if op == SPLIT:
+                stack.append((b, caps))
+                pc = a
+                continue
+            if op == JMP:
+                pc = a
+                continue
+            if op == OPEN or op == CLOSE:  # noqa: SIM109
+                caps = ((op, a, pos), caps)
+                pc += 1
+                continue
+            if _assert(program, ctx, a, b, pos):  # ASSERT
+                pc += 1
+                continue
+        if not stack:
+            return steps
+        pc, caps = stack.pop()
 
 
 def finditer(program: Program, ctx: MatchContext) -> list[Match]:
