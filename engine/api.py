@@ -131,9 +131,10 @@ class Engine:
         # key gets a bit too: a sentence's `present` keys are the OR of its tokens' key bits.
         # A rule passes if each of its conditions shares a bit with them: for the j-th
         # condition of every rule at once, `_passes[j]` maps a key bit to the rules whose j-th
-        # condition holds it, and `_fewer[j]` are the rules with no j-th condition.
+        # condition holds it, and `_fewer[j]` are the rules with no j-th condition. Per word
+        # form, `_orth_slots` holds, for each j, the rules whose j-th condition it satisfies.
         self._orth_masks: dict[int, int] = {}  # orth id -> mask of the rules it triggers
-        self._orth_keys: dict[int, int] = {}  # orth id -> its condition key bits
+        self._orth_slots: dict[int, tuple] = {}  # orth id -> per condition slot, rules
         self._known: set[int] = set()  # orth ids of the forms indexed so far
         self._triggering: set[int] = set()  # those that trigger some rule
         self._keyed: set[int] = set()  # those that hold some condition key
@@ -246,7 +247,9 @@ class Engine:
                 self._orth_masks[orth] = rules
                 self._triggering.add(orth)
             if keys:
-                self._orth_keys[orth] = keys
+                self._orth_slots[orth] = tuple(
+                    reduce(or_, [table.get(bit, 0) for bit in _bits(keys)], 0)
+                    for table in self._passes)
                 self._keyed.add(orth)
 
     def _sentence(self, doc: Document, sentence: Sentence, hidden: bool = False) -> list[Fact]:
@@ -259,16 +262,9 @@ class Engine:
         if not triggered and not self._span_triggered and not hidden:
             return []  # the common case: no token of this sentence triggers any rule
         if triggered & ~self._unconditional:
-            present = reduce(or_, map(self._orth_keys.__getitem__,
-                                      self._keyed.intersection(orths)), 0)
-            slots = self._fewer.copy()
-            for bit in _bits(present):
-                for j, table in enumerate(self._passes):
-                    rules = table.get(bit)
-                    if rules:
-                        slots[j] |= rules
-            for slot in slots:
-                triggered &= slot
+            keyed = [self._orth_slots[orth] for orth in self._keyed.intersection(orths)]
+            for j, fewer in enumerate(self._fewer):
+                triggered &= reduce(or_, [slots[j] for slots in keyed], fewer)
         candidates = set(_indices(triggered))
         if not candidates and not self._span_triggered and not hidden:
             return []

@@ -20,6 +20,7 @@ only matter if the earlier search fails there too). So finding every match stays
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from engine.patterns.compiler import (
     AT_END,
@@ -62,7 +63,7 @@ class MatchContext:
     rules that only feed others): `provider(key, table)` fills the table then, so sentences
     where no rule gets that far never pay for them."""
 
-    __slots__ = ("tokens", "n", "spans", "provider", "_looks", "steps")
+    __slots__ = ("tokens", "n", "spans", "provider", "_looks", "_columns", "steps")
 
     def __init__(self, tokens, spans: dict | None = None, provider=None):
         self.tokens = tokens
@@ -70,7 +71,18 @@ class MatchContext:
         self.spans: dict[tuple[str, str], SpanTable] = spans if spans is not None else {}
         self.provider = provider
         self._looks: dict = {}  # lookaround truth: per (look, position) or per look
+        self._columns: dict[str, dict] = {}  # field -> value -> positions (see where())
         self.steps = 0  # VM work done, for the linearity test and for profiling
+
+    def where(self, field: str) -> dict:
+        """Value of `field` -> the positions of the tokens that have it; made once per
+        sentence, for all the rules tried on it (where a match can start)."""
+        where = self._columns.get(field)
+        if where is None:
+            where = self._columns[field] = {}
+            for i, value in enumerate(map(attrgetter(field), self.tokens)):
+                where.setdefault(value, []).append(i)
+        return where
 
     def table(self, key) -> SpanTable:
         table = self.spans.get(key)
@@ -187,8 +199,14 @@ def finditer(program: Program, ctx: MatchContext) -> list[Match]:
     steps = 0
     if program.skips:  # the positions where a match can start, ascending
         starts = set()
-        for get, values in program.first_lookups:  # one lookup per token, no call
-            starts.update([i for i, value in enumerate(map(get, tokens)) if value in values])
+        for name, values in program.first_lookups:
+            where = ctx.where(name)
+            if len(values) < len(where):
+                for value in values:
+                    starts.update(where.get(value, ()))
+            else:
+                for value in where.keys() & values:
+                    starts.update(where[value])
         for check in program.first_others:
             starts.update([i for i, tok in enumerate(tokens) if check(tok)])
         for key in program.first_spans:

@@ -49,7 +49,7 @@ class Program:
     # per capture name: the span keys where its value comes from, in the pattern's order
     value_keys: dict[str, tuple] = field(default_factory=dict)
     # Where a match can start (see _first_filter): a token whose field is among values
-    # ((getter, values) pairs), or that passes one of the other tests, or a span of a key.
+    # ((field, values) pairs), or that passes one of the other tests, or a span of a key.
     first_lookups: tuple = ()
     first_others: tuple = ()
     first_spans: tuple = ()
@@ -223,8 +223,7 @@ def _first_filter(program: Program) -> None:
             by_field.setdefault(test.field, set()).update(test.values)
         else:
             others.append(compile_test(test))
-    program.first_lookups = tuple((operator.attrgetter(f), frozenset(v))
-                                  for f, v in by_field.items())
+    program.first_lookups = tuple((f, frozenset(v)) for f, v in by_field.items())
     program.first_others = tuple(others)
     program.first_spans = tuple(sorted(spans))
     program.skips = True
