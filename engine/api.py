@@ -22,6 +22,7 @@ from engine.facts import Fact
 from engine.matching.lexicon import Lexicon
 from engine.matching.triggers import INDEXED_FIELDS, required_keys, required_sets
 from engine.matching.vm import MatchContext, SpanTable, all_spans, finditer
+from engine.patterns.ast import max_tokens
 from engine.patterns.compiler import Program, compile_pattern
 from engine.patterns.spacy_patterns import spacy_to_ast
 from engine.resources import bundled
@@ -49,6 +50,9 @@ class CompiledRule:
     span_triggers: frozenset = frozenset()  # trigger keys that are spans (@class, <value>)
     conditions: tuple = ()  # further token key sets every match needs one key of
     condition_masks: tuple = ()  # the same as bit masks over the engine's condition keys
+    # The most tokens a match covers, where the pattern is bounded and has no spans: then the
+    # trigger and a token of each condition lie that close together in any match.
+    reach: int | None = None
 
 
 @dataclass
@@ -68,13 +72,17 @@ def _compile(rule: Rule) -> CompiledRule:
     if rule.spacy_pattern is not None:
         node = spacy_to_ast(rule.spacy_pattern)
         sets = required_sets(node)
+        conditions = _token_conditions(sets)
         return CompiledRule(rule, [compile_pattern(node)], True, sets[0] if sets else None,
-                            conditions=_token_conditions(sets))
+                            conditions=conditions,
+                            reach=max_tokens(node) if conditions else None)
     programs = [compile_pattern(node) for node in rule.asts]
     if len(rule.asts) == 1:
         sets = required_sets(rule.asts[0])
+        conditions = _token_conditions(sets)
+        reach = max_tokens(rule.asts[0]) if conditions else None
         return CompiledRule(rule, programs, False, sets[0] if sets else None,
-                            conditions=_token_conditions(sets))
+                            conditions=conditions, reach=reach)
     keys = [required_keys(node) for node in rule.asts]
     triggers = None if any(k is None for k in keys) else frozenset().union(*keys)
     return CompiledRule(rule, programs, False, triggers)
@@ -320,8 +328,29 @@ class Engine:
         found (or made, for on-demand fact types) if no one asked for them yet."""
         return any(ctx.table(key).values for key in compiled.span_triggers)
 
+    @staticmethod
+    def _near(compiled: CompiledRule, ctx: MatchContext) -> bool:
+        """Whether the trigger and a token of each condition are close enough for one match
+        (`reach` tokens) somewhere in the sentence: most sentences holding both words of a
+        two-word rule hold them far apart, and this costs a few lookups, not a VM run."""
+        def positions(keys) -> list[int]:
+            out: list[int] = []
+            for field, value in keys:
+                out.extend(ctx.where(field).get(value, ()))
+            return out
+
+        triggers = positions(compiled.triggers)
+        for condition in compiled.conditions:
+            near = [c for c in positions(condition)
+                    if any(abs(c - t) < compiled.reach for t in triggers)]
+            if not near:
+                return False
+        return True
+
     def _apply(self, compiled: CompiledRule, doc: Document, sentence: Sentence,
                ctx: MatchContext) -> list[tuple[Fact, int, int]]:
+        if compiled.reach is not None and not self._near(compiled, ctx):
+            return []
         if compiled.all_matches:
             found = [(0, _Span(s, e)) for s, e in all_spans(compiled.programs[0], ctx)]
         else:

@@ -40,3 +40,63 @@ def test_rules_without_their_trigger_are_not_tried(tmp_path, monkeypatch):
     facts = eng.extract("Families fled. Nothing to see here. Zzword7 appears.")
     assert [f.rule for f in facts] == ["r.fled", "r.w7"]
     assert len(tried) == 2  # of 301 rules, one per sentence that has its trigger
+
+
+def test_max_tokens_of_patterns():
+    from engine.patterns.ast import max_tokens
+
+    assert max_tokens(parse("a []{0,2} b")) == 4
+    assert max_tokens(parse("(a b | c) d?")) == 3
+    assert max_tokens(parse("(?<=x y z) a")) == 1
+    assert max_tokens(parse("a []* b")) is None
+    assert max_tokens(parse("a @force")) is None
+
+
+PROXIMITY_PATTERNS = [
+    "a b", "a []? b", "a []{0,2} b", "a (c | d d) b", "(a | b) c? d", "a b c",
+    "x:a []{1,2} y:(b | c)", "(?<=d) a []? b", "a (?!c) []{0,2} b", "[a|b] [] [c|d]",
+]
+
+
+def test_the_proximity_check_never_hides_a_match_in_any_short_sentence():
+    # Every sentence of up to 5 words over a, b, c, d, for patterns with gaps, options and
+    # lookarounds: wherever the VM finds a match, the proximity check lets the rule run.
+    from itertools import product
+
+    from engine.api import CompiledRule, Engine, _token_conditions
+    from engine.matching.triggers import required_sets
+    from engine.matching.vm import MatchContext, finditer
+    from engine.patterns.ast import max_tokens
+    from engine.patterns.compiler import compile_pattern
+    from engine.text.tokens import get_tokenizer
+
+    tokenizer = get_tokenizer()
+    sentences = [tokenizer.tokens(" ".join(words)) for n in range(1, 6)
+                 for words in product("abcd", repeat=n)]
+    for pattern in PROXIMITY_PATTERNS:
+        node = parse(pattern)
+        sets = required_sets(node)
+        conditions = _token_conditions(sets)
+        assert conditions and max_tokens(node) is not None, pattern
+        rule = CompiledRule(None, [], False, sets[0], conditions=conditions,
+                            reach=max_tokens(node))
+        program = compile_pattern(node)
+        skipped = 0
+        for tokens in sentences:
+            if not Engine._near(rule, MatchContext(tokens, {})):
+                skipped += 1
+                assert not finditer(program, MatchContext(tokens, {})), pattern
+        assert skipped > 0, pattern  # the check does skip sentences
+
+
+def test_two_words_too_far_apart_are_not_tried(tmp_path, monkeypatch):
+    path = tmp_path / "near.yaml"
+    path.write_text("rules:\n  - id: r.near\n    fact: t\n    pattern: strike []{0,1} convoy\n")
+    eng = engine.load(path)
+    tried = []
+    real = engine.api.finditer
+    monkeypatch.setattr(engine.api, "finditer", lambda p, ctx: tried.append(p) or real(p, ctx))
+    assert eng.extract("A strike on a convoy. The strike hit. A convoy passed.") == []
+    assert tried == []  # "strike" and "convoy" are 3 tokens apart in the first sentence
+    assert [f.text for f in eng.extract("A strike on convoy.")] == ["strike on convoy"]
+    assert len(tried) == 1

@@ -172,3 +172,23 @@ def bounded(node: Node) -> bool:
     of it from one position then dies within a few tokens."""
     return not any(isinstance(n, Repeat) and n.max is None for n in walk(node))
 
+
+
+def max_tokens(node: Node) -> int | None:
+    """The most tokens a match of `node` can cover; None where it is unbounded or holds a
+    span (whose length only the sentence knows)."""
+    if isinstance(node, Tok):
+        return 1
+    if isinstance(node, Look | Anchor):
+        return 0
+    if isinstance(node, SpanRef):
+        return None
+    if isinstance(node, Capture):
+        return max_tokens(node.child)
+    if isinstance(node, Repeat):
+        child = max_tokens(node.child)
+        return None if child is None or node.max is None else child * node.max
+    parts = [max_tokens(n) for n in (node.items if isinstance(node, Seq) else node.options)]
+    if any(p is None for p in parts):
+        return None
+    return sum(parts) if isinstance(node, Seq) else max(parts, default=0)
