@@ -49,7 +49,6 @@ class CompiledRule:
     triggers: frozenset | None  # None: tried on every sentence
     span_triggers: frozenset = frozenset()  # trigger keys that are spans (@class, <value>)
     conditions: tuple = ()  # further token key sets every match needs one key of
-    condition_masks: tuple = ()  # the same as bit masks over the engine's condition keys
     # The most tokens a match covers, where the pattern is bounded and has no spans: then the
     # trigger and a token of each condition lie that close together in any match.
     reach: int | None = None
@@ -121,11 +120,11 @@ class Engine:
         # Trigger index: token keys (field, value) -> rules. A sentence's candidate rules are
         # found through its tokens' orth ids, each mapped once to the rules its form triggers.
         self._index: dict[tuple, list[int]] = {}
-        self._untriggered: set[int] = set()
+        self._untriggered_mask = 0  # rules tried on every sentence
         self._span_triggered: list[int] = []  # rules some of whose triggers are spans
         for i, compiled in enumerate(self.rules):
             if compiled.triggers is None:
-                self._untriggered.add(i)
+                self._untriggered_mask |= 1 << i
                 continue
             compiled.span_triggers = frozenset(k[1:] for k in compiled.triggers if k[0] == "span")
             if compiled.span_triggers:
@@ -135,18 +134,17 @@ class Engine:
                     self._index.setdefault(key, []).append(i)
         self._fields = sorted({key[0] for key in self._index})
         # Rule sets are bit masks over rule indices (Python ints), so that a sentence's
-        # candidates are the OR of its tokens' masks, filtered with a few ANDs. Each condition
-        # key gets a bit too: a sentence's `present` keys are the OR of its tokens' key bits.
-        # A rule passes if each of its conditions shares a bit with them: for the j-th
-        # condition of every rule at once, `_passes[j]` maps a key bit to the rules whose j-th
-        # condition holds it, and `_fewer[j]` are the rules with no j-th condition. Per word
-        # form, `_orth_slots` holds, for each j, the rules whose j-th condition it satisfies.
+        # candidates are the OR of its tokens' masks, filtered with a few ANDs. A rule passes
+        # if each of its conditions (key sets) has a key in the sentence. Each condition key
+        # gets a bit; for the j-th condition of every rule at once, `_passes[j]` maps a key
+        # bit to the rules whose j-th condition holds it, and `_fewer[j]` are the rules with
+        # no j-th condition. Per word form, `_orth_slots` holds, for each j, the rules whose
+        # j-th condition it satisfies: a sentence ORs those of its forms, slot by slot.
         self._orth_masks: dict[int, int] = {}  # orth id -> mask of the rules it triggers
         self._orth_slots: dict[int, tuple] = {}  # orth id -> per condition slot, rules
         self._known: set[int] = set()  # orth ids of the forms indexed so far
         self._triggering: set[int] = set()  # those that trigger some rule
         self._keyed: set[int] = set()  # those that hold some condition key
-        self._untriggered_mask = sum(1 << i for i in self._untriggered)
         self._condition_fields = sorted({key[0] for c in self.rules for s in c.conditions
                                          for key in s})
         self._key_bits: dict[tuple, int] = {}
@@ -161,7 +159,6 @@ class Engine:
                 for key in condition:
                     mask |= self._key_bits.setdefault(key, 1 << len(self._key_bits))
                 masks.append(mask)
-            compiled.condition_masks = tuple(masks)
             if not masks:
                 self._unconditional |= 1 << i
             for j in range(slots):
