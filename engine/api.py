@@ -151,7 +151,7 @@ class Engine:
         slots = max((len(c.conditions) for c in self.rules), default=0)
         self._passes: list[dict[int, int]] = [{} for _ in range(slots)]
         self._fewer = [0] * slots
-        self._unconditional = 0
+        self._conditional = 0  # rules with conditions
         for i, compiled in enumerate(self.rules):
             masks = []
             for condition in compiled.conditions:
@@ -159,8 +159,8 @@ class Engine:
                 for key in condition:
                     mask |= self._key_bits.setdefault(key, 1 << len(self._key_bits))
                 masks.append(mask)
-            if not masks:
-                self._unconditional |= 1 << i
+            if masks:
+                self._conditional |= 1 << i
             for j in range(slots):
                 if j >= len(masks):
                     self._fewer[j] |= 1 << i
@@ -266,7 +266,7 @@ class Engine:
                            self._untriggered_mask)
         if not triggered and not self._span_triggered and not hidden:
             return []  # the common case: no token of this sentence triggers any rule
-        if triggered & ~self._unconditional:
+        if triggered & self._conditional:
             keyed = [self._orth_slots[orth] for orth in self._keyed.intersection(orths)]
             for j, fewer in enumerate(self._fewer):
                 triggered &= reduce(or_, [slots[j] for slots in keyed], fewer)
@@ -337,12 +337,9 @@ class Engine:
             return out
 
         triggers = positions(compiled.triggers)
-        for condition in compiled.conditions:
-            near = [c for c in positions(condition)
-                    if any(abs(c - t) < compiled.reach for t in triggers)]
-            if not near:
-                return False
-        return True
+        return all(any(abs(c - t) < compiled.reach for c in positions(condition)
+                       for t in triggers)
+                   for condition in compiled.conditions)
 
     def _apply(self, compiled: CompiledRule, doc: Document, sentence: Sentence,
                ctx: MatchContext) -> list[tuple[Fact, int, int]]:
@@ -446,10 +443,8 @@ def _bits(mask: int) -> Iterator[int]:
 
 def _indices(mask: int) -> Iterator[int]:
     """The positions of the set bits of `mask`, ascending."""
-    while mask:
-        low = mask & -mask
+    for low in _bits(mask):
         yield low.bit_length() - 1
-        mask ^= low
 
 
 def _head_entity(fact: Fact) -> dict | None:

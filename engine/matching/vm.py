@@ -63,7 +63,7 @@ class MatchContext:
     rules that only feed others): `provider(key, table)` fills the table then, so sentences
     where no rule gets that far never pay for them."""
 
-    __slots__ = ("tokens", "n", "spans", "provider", "_looks", "_columns", "steps")
+    __slots__ = ("tokens", "n", "spans", "provider", "_looks", "_where", "steps")
 
     def __init__(self, tokens, spans: dict | None = None, provider=None):
         self.tokens = tokens
@@ -71,15 +71,15 @@ class MatchContext:
         self.spans: dict[tuple[str, str], SpanTable] = spans if spans is not None else {}
         self.provider = provider
         self._looks: dict = {}  # lookaround truth: per (look, position) or per look
-        self._columns: dict[str, dict] = {}  # field -> value -> positions (see where())
+        self._where: dict[str, dict] = {}  # field -> value -> positions (see where())
         self.steps = 0  # VM work done, for the linearity test and for profiling
 
     def where(self, field: str) -> dict:
         """Value of `field` -> the positions of the tokens that have it; made once per
         sentence, for all the rules tried on it (where a match can start)."""
-        where = self._columns.get(field)
+        where = self._where.get(field)
         if where is None:
-            where = self._columns[field] = {}
+            where = self._where[field] = {}
             for i, value in enumerate(map(attrgetter(field), self.tokens)):
                 where.setdefault(value, []).append(i)
         return where
@@ -201,12 +201,8 @@ def finditer(program: Program, ctx: MatchContext) -> list[Match]:
         starts = set()
         for name, values in program.first_lookups:
             where = ctx.where(name)
-            if len(values) < len(where):
-                for value in values:
-                    starts.update(where.get(value, ()))
-            else:
-                for value in where.keys() & values:
-                    starts.update(where[value])
+            for value in where.keys() & values:
+                starts.update(where[value])
         for check in program.first_others:
             starts.update([i for i, tok in enumerate(tokens) if check(tok)])
         for key in program.first_spans:
