@@ -168,7 +168,6 @@ class Engine:
                 table = self._passes[j]
                 for bit in _bits(masks[j]):
                     table[bit] = table.get(bit, 0) | 1 << i
-        self._hidden = {c.rule.id for c in self.rules if not c.rule.emit}
         # Fact types made only by `emit: false` rules are made on demand, when a later rule's
         # pattern reaches @type in a sentence; the others are made in priority order.
         emitted = {c.rule.fact for c in self.rules if c.rule.emit}
@@ -289,9 +288,11 @@ class Engine:
                     ctx.spans.setdefault(("class", cls), SpanTable()).add(start, end, value)
             if key[0] == "class" and key[1] in self._lazy and not hidden:
                 for i in self._lazy[key[1]]:
-                    if i in candidates or self._wanted(self.rules[i], ctx):
-                        for fact, start, end in self._apply(self.rules[i], doc, sentence, ctx):
-                            table.add(start, end, _head_entity(fact))
+                    compiled = self.rules[i]
+                    if i in candidates or self._wanted(compiled, ctx):
+                        for program, match in self._matches(compiled, ctx):
+                            table.add(match.start, match.end,
+                                      self._head(program, ctx, match))
 
         ctx.provider = provide
         out: list[Fact] = []
@@ -302,20 +303,27 @@ class Engine:
         k, n = 0, len(todo)
         while k < n:
             priority = self.rules[todo[k]].rule.priority
-            group_facts = []
+            found = []
             while k < n and self.rules[todo[k]].rule.priority == priority:
                 i = todo[k]
                 compiled = self.rules[i]
                 lazy = not hidden and compiled.rule.fact in self._lazy
                 if not lazy and (i in candidates or self._wanted(compiled, ctx)):
-                    group_facts.extend(self._apply(compiled, doc, sentence, ctx))
+                    found.extend((compiled, program, match)
+                                 for program, match in self._matches(compiled, ctx))
                 k += 1
-            if group_facts:
+            if found:
                 ctx.spans_changed()
-            for fact, start, end in group_facts:
-                ctx.table(("class", fact.type)).add(start, end, _head_entity(fact))
-                if hidden or fact.rule not in self._hidden:
+            for compiled, program, match in found:
+                # A fact of an `emit: false` rule only feeds later rules: its span and entity
+                # are all they read, so no Fact is made for it unless hidden facts are asked for.
+                if hidden or compiled.rule.emit:
+                    fact = self._fact(compiled, doc, sentence, ctx, program, match)
+                    head = _head_entity(fact)
                     out.append(fact)
+                else:
+                    head = self._head(program, ctx, match)
+                ctx.table(("class", compiled.rule.fact)).add(match.start, match.end, head)
         out.sort(key=lambda f: (f.span[0], -f.span[1], f.rule))
         return out
 
@@ -341,19 +349,18 @@ class Engine:
                        for t in triggers)
                    for condition in compiled.conditions)
 
-    def _apply(self, compiled: CompiledRule, doc: Document, sentence: Sentence,
-               ctx: MatchContext) -> list[tuple[Fact, int, int]]:
+    def _matches(self, compiled: CompiledRule, ctx: MatchContext) -> list[tuple[Program, object]]:
+        """A rule's matches in the sentence, in order, each with the program that made it."""
         if compiled.reach is not None and not self._near(compiled, ctx):
             return []
         if compiled.all_matches:
-            found = [(0, _Span(s, e)) for s, e in all_spans(compiled.programs[0], ctx)]
-        else:
-            found = [(i, m) for i, program in enumerate(compiled.programs)
-                     for m in finditer(program, ctx)]
-            if len(compiled.programs) > 1:
-                found = _resolve_overlaps(found)
-        return [(self._fact(compiled, doc, sentence, ctx, compiled.programs[i], m), m.start, m.end)
-                for i, m in found]
+            program = compiled.programs[0]
+            return [(program, _Span(s, e)) for s, e in all_spans(program, ctx)]
+        found = [(i, m) for i, program in enumerate(compiled.programs)
+                 for m in finditer(program, ctx)]
+        if len(compiled.programs) > 1:
+            found = _resolve_overlaps(found)
+        return [(compiled.programs[i], m) for i, m in found]
 
     def _fact(self, compiled, doc, sentence, ctx, program, match) -> Fact:
         rule, text = compiled.rule, doc.text
@@ -388,26 +395,36 @@ class Engine:
         cs, ce = sentence.char_span(s, e)
         arg: dict = {"text": doc.text[cs:ce], "span": [cs, ce]}
         is_date = False
-        # The spans the capture itself consumes give its value, the first in the pattern
-        # first; then any other span of the pattern over the same tokens (in a fixed order:
-        # the same input must give the same facts in every run).
-        keys = program.value_keys.get(role, ())
-        for key in keys + tuple(sorted(program.span_keys.difference(keys))):
-            value = ctx.table(key).values.get((s, e))
-            if not isinstance(value, dict):
-                continue
-            if key == ("value", "date"):
-                arg["value"] = resolve_date(value, doc.base_date)
-                is_date = not value.get("since")
-            elif key[0] == "value":
-                arg.update(value)
-            else:
-                arg.update({k: v for k, v in value.items() if k != "class"})
-            break
+        key, value = _span_value(program, role, ctx, s, e)
+        if key == ("value", "date"):
+            arg["value"] = resolve_date(value, doc.base_date)
+            is_date = not value.get("since")
+        elif key is not None and key[0] == "value":
+            arg.update(value)
+        elif key is not None:
+            arg.update({k: v for k, v in value.items() if k != "class"})
         transform = rule.values.get(role)
         if transform:
             arg["value"] = _transform(transform, ctx.tokens[s:e], arg["text"])
         return arg, is_date
+
+    @staticmethod
+    def _head(program: Program, ctx: MatchContext, match) -> dict | None:
+        """What `_head_entity` would read off this match's fact, without making the fact: the
+        entity fields of the first argument whose value has an `id`."""
+        for role, spans in match.captures.items():
+            if role.startswith("_"):
+                continue
+            for s, e in spans:
+                if e <= s:
+                    continue
+                key, value = _span_value(program, role, ctx, s, e)
+                if key is None or key == ("value", "date") or "id" not in value:
+                    continue
+                dropped = ("text", "span", "value") if key[0] == "value" else (
+                    "text", "span", "value", "class")
+                return {k: v for k, v in value.items() if k not in dropped}
+        return None
 
     def _nearest_date(self, compiled, doc, ctx, match) -> str | None:
         """The date expression of the sentence nearest the event's word (one before it on a
@@ -431,6 +448,20 @@ class Engine:
             if best is None or key < best[0]:
                 best = (key, value)
         return resolve_date(best[1], doc.base_date) if best else None
+
+
+def _span_value(program: Program, role: str, ctx: MatchContext, s: int,
+                e: int) -> tuple[tuple | None, dict | None]:
+    """The span (key and value) that gives the capture `role` over tokens s..e its value: the
+    spans the capture itself consumes, the first in the pattern first; then any other span of
+    the pattern over the same tokens (in a fixed order: the same input must give the same facts
+    in every run)."""
+    keys = program.value_keys.get(role, ())
+    for key in keys + tuple(sorted(program.span_keys.difference(keys))):
+        value = ctx.table(key).values.get((s, e))
+        if isinstance(value, dict):
+            return key, value
+    return None, None
 
 
 def _bits(mask: int) -> Iterator[int]:

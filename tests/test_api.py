@@ -118,3 +118,34 @@ def test_the_same_text_gives_the_same_facts_whatever_the_hash_seed():
     assert runs[0] == runs[1]
     (location,) = [f["args"]["location"] for f in runs[0] if "location" in f["args"]]
     assert location["id"] == "Damascus" and "lat" in location
+
+
+def test_helper_spans_carry_the_entity_their_fact_would(monkeypatch, seeds_dir):
+    """`emit: false` rules feed later rules without making Facts; the entity their span carries
+    ("the western coast of Shirqat" -> Shirqat's id and coordinates) must be the one the fact
+    would have given."""
+    from engine.api import Engine, _head_entity
+
+    eng = engine.load()
+    current: dict = {}
+    compared: list = []
+    sentence, head = Engine._sentence, Engine._head
+
+    def recording_sentence(self, doc, sent, hidden=False):
+        current.update(doc=doc, sentence=sent)
+        return sentence(self, doc, sent, hidden)
+
+    def checked_head(program, ctx, match):
+        got = head(program, ctx, match)
+        compiled = next(c for c in eng.rules if any(p is program for p in c.programs))
+        fact = eng._fact(compiled, current["doc"], current["sentence"], ctx, program, match)
+        compared.append((compiled.rule.id, got, _head_entity(fact)))
+        return got
+
+    monkeypatch.setattr(Engine, "_sentence", recording_sentence)
+    monkeypatch.setattr(Engine, "_head", staticmethod(checked_head))
+    for path in sorted(seeds_dir.glob("*.txt")):
+        eng.extract(path.read_text(encoding="utf-8"))
+    assert len(compared) > 100
+    assert sum(got is not None for _, got, _ in compared) > 20  # entities do flow
+    assert [c for c in compared if c[1] != c[2]] == []
