@@ -20,10 +20,10 @@ from operator import or_
 
 from engine.facts import Fact
 from engine.matching.lexicon import Lexicon
-from engine.matching.triggers import INDEXED_FIELDS, required_keys, required_sets
 from engine.matching.vm import MatchContext, SpanTable, all_spans, finditer
 from engine.patterns.ast import max_tokens
 from engine.patterns.compiler import Program, compile_pattern
+from engine.patterns.requirements import INDEXED_FIELDS, required_keys, required_sets
 from engine.patterns.spacy_patterns import spacy_to_ast
 from engine.resources import bundled
 from engine.rules.loader import load_rules

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import engine
 import engine.api
-from engine.matching.triggers import required_keys
 from engine.patterns.parser import parse
+from engine.patterns.requirements import required_keys
 
 
 def test_required_keys_of_patterns():
@@ -64,10 +64,10 @@ def test_the_proximity_check_never_hides_a_match_in_any_short_sentence():
     from itertools import product
 
     from engine.api import CompiledRule, Engine, _token_conditions
-    from engine.matching.triggers import required_sets
     from engine.matching.vm import MatchContext, finditer
     from engine.patterns.ast import max_tokens
     from engine.patterns.compiler import compile_pattern
+    from engine.patterns.requirements import required_sets
     from engine.text.tokens import get_tokenizer
 
     tokenizer = get_tokenizer()
@@ -100,3 +100,31 @@ def test_two_words_too_far_apart_are_not_tried(tmp_path, monkeypatch):
     assert tried == []  # "strike" and "convoy" are 3 tokens apart in the first sentence
     assert [f.text for f in eng.extract("A strike on convoy.")] == ["strike on convoy"]
     assert len(tried) == 1
+
+
+def test_no_search_starts_after_the_last_token_a_match_needs():
+    """Any word can start `[!is_punct]{1,3} fled`, but every match holds "fled": with one
+    "fled" near the start of a long sentence, the VM stops starting searches after it, and a
+    lookbehind whose body needs a word absent from the sentence is decided without a run."""
+    from engine.matching.vm import MatchContext, finditer
+    from engine.patterns.compiler import compile_pattern
+    from engine.text.tokens import get_tokenizer
+
+    tokenizer = get_tokenizer()
+    words = ["Many", "fled", "."] + ["word"] * 300
+    tokens = [tokenizer.form(tokenizer.nlp.vocab.strings.add(w)) for w in words]
+
+    def steps(pattern: str) -> tuple[list, int]:
+        ctx = MatchContext(tokens)
+        found = [(m.start, m.end) for m in finditer(compile_pattern(parse(pattern)), ctx)]
+        return found, ctx.steps
+
+    found, cost = steps("[!is_punct]{1,3} [lemma=flee]")
+    assert found == [(0, 2)] and cost < 40
+    found, cost = steps("(?<! [lemma=deny] [!is_punct]{0,3}) [!is_punct]{1,3} [lemma=flee]")
+    assert found == [(0, 2)] and cost < 40
+    found, cost = steps("[!is_punct]{1,3} [lemma=deny]")  # never tried at all
+    assert found == [] and cost == 0
+    # the words are needed on the right side of the lookaround: "Many" is before, not after
+    assert steps("(?= [] many) [!is_punct]{1,3} [lemma=flee]")[0] == []
+    assert steps("(?<= many) [lemma=flee]")[0] == [(1, 2)]

@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from engine.authoring.tracer import Trace, element_text, trace
-from engine.matching.triggers import INDEXED_FIELDS
 from engine.matching.vm import MatchContext, SpanTable, all_spans, finditer
 from engine.patterns import ast
+from engine.patterns.requirements import INDEXED_FIELDS
 from engine.patterns.spacy_patterns import spacy_to_ast
 
 

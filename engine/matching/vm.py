@@ -63,7 +63,7 @@ class MatchContext:
     rules that only feed others): `provider(key, table)` fills the table then, so sentences
     where no rule gets that far never pay for them."""
 
-    __slots__ = ("tokens", "n", "spans", "provider", "_looks", "_where", "steps")
+    __slots__ = ("tokens", "n", "spans", "provider", "_looks", "_where", "_bounds", "steps")
 
     def __init__(self, tokens, spans: dict | None = None, provider=None):
         self.tokens = tokens
@@ -72,6 +72,7 @@ class MatchContext:
         self.provider = provider
         self._looks: dict = {}  # lookaround truth: per (look, position) or per look
         self._where: dict[str, dict] = {}  # field -> value -> positions (see where())
+        self._bounds: dict[int, tuple[int, int]] = {}  # look key -> bounds(look.required)
         self.steps = 0  # VM work done, for the linearity test and for profiling
 
     def where(self, field: str) -> dict:
@@ -83,6 +84,23 @@ class MatchContext:
             for i, value in enumerate(map(attrgetter(field), self.tokens)):
                 where.setdefault(value, []).append(i)
         return where
+
+    def bounds(self, required: tuple) -> tuple[int, int]:
+        """For token-key sets every match holds a key of (Program.required): the first
+        position by which each set has occurred, and the last at which each still occurs.
+        (n, -1) where a set is absent: then nothing matches."""
+        first, last = -1, self.n
+        for keys in required:
+            positions = []
+            for name, values in keys:
+                where = self.where(name)
+                for value in where.keys() & values:
+                    positions.append(where[value][0])
+                    positions.append(where[value][-1])
+            if not positions:
+                return self.n, -1
+            first, last = max(first, min(positions)), min(last, max(positions))
+        return first, last
 
     def table(self, key) -> SpanTable:
         table = self.spans.get(key)
@@ -96,6 +114,12 @@ class MatchContext:
         """Whether a lookaround holds at `pos`: for a bounded body, by a run from `pos`;
         otherwise from one scan of the whole sentence. Memoised by what the lookaround
         asserts, so rules sharing a cue (`(?<! @negation_cue)`) check it once per position."""
+        if look.required:  # the body needs a token that is not on its side of `pos`
+            bounds = self._bounds.get(look.key)
+            if bounds is None:
+                bounds = self._bounds[look.key] = self.bounds(look.required)
+            if (bounds[1] < pos) if look.ahead else (bounds[0] >= pos):
+                return look.negate
         if look.anchored is not None:
             key = (look.key, pos)
             found = self._looks.get(key)
@@ -197,6 +221,10 @@ def finditer(program: Program, ctx: MatchContext) -> list[Match]:
     clist: list = []
     seen: set = set()
     steps = 0
+    # No match starts after the last token holding a key of each required set.
+    limit = ctx.bounds(program.required)[1] if program.required else n
+    if limit < 0:
+        return out  # a token every match needs is not in the sentence
     if program.skips:  # the positions where a match can start, ascending
         starts = set()
         for name, values in program.first_lookups:
@@ -207,7 +235,7 @@ def finditer(program: Program, ctx: MatchContext) -> list[Match]:
             starts.update([i for i, tok in enumerate(tokens) if check(tok)])
         for key in program.first_spans:
             starts.update(ctx.table(key).by_start)
-        starts = sorted(starts)
+        starts = sorted(s for s in starts if s <= limit)
         starts.append(n)
     else:
         starts = None
@@ -219,7 +247,7 @@ def finditer(program: Program, ctx: MatchContext) -> list[Match]:
             while starts[k] < pos:  # idle: skip to where a match can start
                 k += 1
             pos = starts[k]
-        if last not in pending:  # the newest search still looks for its leftmost start
+        if last not in pending and pos <= limit:  # the newest search looks for its start
             steps += _add(program, ctx, clist, seen, 0, pos, last, pos, None)
         nlist: list = []
         nseen: set = set()

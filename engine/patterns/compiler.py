@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from engine.patterns import ast
+from engine.patterns.requirements import token_requirements
 
 # Opcodes. Instructions are tuples (op, a, b) to keep the VM's inner loop cheap.
 TOK, SPLIT, JMP, OPEN, CLOSE, SPAN, ASSERT, MATCH = range(8)
@@ -37,6 +38,7 @@ class Look:
     negate: bool
     anchored: Program | None = None
     key: int = -1  # what it asserts (ahead, negate, body AST), interned: equal across rules
+    required: tuple = ()  # token keys the body needs (as Program.required): absent, no match
 
 
 @dataclass
@@ -54,6 +56,9 @@ class Program:
     first_others: tuple = ()
     first_spans: tuple = ()
     skips: bool = False  # whether the three say where matches can start
+    # Token keys every match holds one of, per set ((field, values) pairs per set, see
+    # requirements.py): no match starts after the last token holding a key of each set.
+    required: tuple = ()
 
     def __len__(self) -> int:
         return len(self.code)
@@ -157,7 +162,8 @@ class _Emitter:
                 anchored = compile_body(node.child, reverse=not node.ahead)
             asserts = (node.ahead, node.negate, node.child)
             key = _LOOK_KEYS.setdefault(asserts, len(_LOOK_KEYS))
-            self.p.looks.append(Look(body, node.ahead, node.negate, anchored, key))
+            self.p.looks.append(Look(body, node.ahead, node.negate, anchored, key,
+                                     token_requirements(node.child)))
             self.p.span_keys |= body.span_keys
             self.emit(ASSERT, LOOK, len(self.p.looks) - 1)
         else:
@@ -233,4 +239,5 @@ def compile_pattern(node: ast.Node) -> Program:
     """The program of a whole pattern."""
     program = compile_body(node)
     _first_filter(program)
+    program.required = token_requirements(node)
     return program

@@ -1,10 +1,12 @@
-"""Trigger index: a rule is only tried on sentences holding the tokens (or spans) it requires.
+"""What every match of a pattern must hold: the basis of the trigger index and of the VM's
+start limits.
 
 For each pattern we derive the sets of keys — ("lemma", "recapture"), ("norm", "fled"),
 ("span", "class", "force") — such that every match contains a key of each set (a conjunction of
-disjunctions). The most selective set is the rule's trigger, looked up in a dict per token; the
-other sets are conditions checked before the rule runs. So the cost of rules that cannot match
-a sentence does not grow with their number.
+disjunctions). The engine looks the most selective set up in a dict per token (the rule's
+trigger) and checks the others before the rule runs, so the cost of rules that cannot match a
+sentence does not grow with their number; the VM starts no match after the last token holding
+a key of each set, and decides a lookaround without running it where its body cannot match.
 """
 
 from __future__ import annotations
@@ -63,3 +65,17 @@ def required_keys(node: ast.Node) -> frozenset | None:
     """The most selective set of keys of which every match of `node` contains one."""
     sets = required_sets(node)
     return sets[0] if sets else None
+
+
+def token_requirements(node: ast.Node) -> tuple:
+    """The token-key sets of `node` (span keys dropped), each as ((field, values), …) pairs,
+    the form the VM looks them up in."""
+    out = []
+    for keys in required_sets(node):
+        if any(key[0] == "span" for key in keys):
+            continue
+        by_field: dict[str, set] = {}
+        for field, value in keys:
+            by_field.setdefault(field, set()).add(value)
+        out.append(tuple((f, frozenset(v)) for f, v in sorted(by_field.items())))
+    return tuple(out)
