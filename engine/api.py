@@ -290,7 +290,7 @@ class Engine:
                 for i in self._lazy[key[1]]:
                     compiled = self.rules[i]
                     if i in candidates or self._wanted(compiled, ctx):
-                        for program, match in self._matches(compiled, ctx):
+                        for program, match in self._matches(i, ctx, sentence.orths):
                             table.add(match.start, match.end,
                                       self._head(program, ctx, match))
 
@@ -310,7 +310,7 @@ class Engine:
                 lazy = not hidden and compiled.rule.fact in self._lazy
                 if not lazy and (i in candidates or self._wanted(compiled, ctx)):
                     found.extend((compiled, program, match)
-                                 for program, match in self._matches(compiled, ctx))
+                                 for program, match in self._matches(i, ctx, sentence.orths))
                 k += 1
             if found:
                 ctx.spans_changed()
@@ -333,34 +333,33 @@ class Engine:
         found (or made, for on-demand fact types) if no one asked for them yet."""
         return any(ctx.table(key).values for key in compiled.span_triggers)
 
-    @staticmethod
-    def _near(compiled: CompiledRule, ctx: MatchContext) -> bool:
-        """Whether the trigger and a token of each condition are close enough for one match
-        (`reach` tokens) somewhere in the sentence: most sentences holding both words of a
-        two-word rule hold them far apart, and this costs a few lookups, not a VM run."""
-        def positions(keys) -> list[int]:
-            out: list[int] = []
-            for field, value in keys:
-                out.extend(ctx.where(field).get(value, ()))
-            return out
+    def _near(self, i: int, orths: list) -> bool:
+        """Whether rule i's trigger and a token of each of its conditions are close enough for
+        one match (`reach` tokens) somewhere in the sentence: most sentences holding both words
+        of a two-word rule hold them far apart. One pass over the sentence's word forms (their
+        masks say which trigger the rule and which hold its conditions), not a VM run."""
+        bit, reach = 1 << i, self.rules[i].reach
+        masks, slots = self._orth_masks, self._orth_slots
+        triggers = [p for p, orth in enumerate(orths) if masks.get(orth, 0) & bit]
+        for j in range(len(self.rules[i].conditions)):
+            near = [p for p, orth in enumerate(orths) if orth in slots and slots[orth][j] & bit]
+            if not any(abs(c - t) < reach for c in near for t in triggers):
+                return False
+        return True
 
-        triggers = positions(compiled.triggers)
-        return all(any(abs(c - t) < compiled.reach for c in positions(condition)
-                       for t in triggers)
-                   for condition in compiled.conditions)
-
-    def _matches(self, compiled: CompiledRule, ctx: MatchContext) -> list[tuple[Program, object]]:
-        """A rule's matches in the sentence, in order, each with the program that made it."""
-        if compiled.reach is not None and not self._near(compiled, ctx):
+    def _matches(self, i: int, ctx: MatchContext, orths: list) -> list[tuple[Program, object]]:
+        """Rule i's matches in the sentence, in order, each with the program that made it."""
+        compiled = self.rules[i]
+        if compiled.reach is not None and not self._near(i, orths):
             return []
         if compiled.all_matches:
             program = compiled.programs[0]
             return [(program, _Span(s, e)) for s, e in all_spans(program, ctx)]
-        found = [(i, m) for i, program in enumerate(compiled.programs)
+        found = [(k, m) for k, program in enumerate(compiled.programs)
                  for m in finditer(program, ctx)]
         if len(compiled.programs) > 1:
             found = _resolve_overlaps(found)
-        return [(compiled.programs[i], m) for i, m in found]
+        return [(compiled.programs[k], m) for k, m in found]
 
     def _fact(self, compiled, doc, sentence, ctx, program, match) -> Fact:
         rule, text = compiled.rule, doc.text
