@@ -174,3 +174,78 @@ def test_syntax_errors_have_positions(bad):
         parse(bad)
     assert 0 <= info.value.offset <= len(bad)
     assert info.value.message
+
+
+# ---- compiled token tests -------------------------------------------------------------------
+
+def _holds(test, tok) -> bool:
+    """Token tests read the obvious way: what compile_test's generated functions must agree
+    with."""
+    import operator
+    import re
+
+    from engine.patterns import ast
+
+    compare = {"=": operator.eq, "<": operator.lt, "<=": operator.le, ">": operator.gt,
+               ">=": operator.ge}
+    if isinstance(test, ast.AnyToken):
+        return True
+    if isinstance(test, ast.FieldIn):
+        return getattr(tok, test.field) in test.values
+    if isinstance(test, ast.FieldRegex):
+        flags = re.IGNORECASE if test.ignore_case else 0
+        return re.search(test.regex, getattr(tok, test.field), flags) is not None
+    if isinstance(test, ast.FieldCompare):
+        if test.field == "length":
+            return compare[test.op](len(tok.text), test.number)
+        return tok.num is not None and compare[test.op](tok.num, test.number)
+    if isinstance(test, ast.Flag):
+        return test.name in tok.flags
+    if isinstance(test, ast.Not):
+        return not _holds(test.test, tok)
+    if isinstance(test, ast.All):
+        return all(_holds(t, tok) for t in test.tests)
+    return any(_holds(t, tok) for t in test.tests)
+
+
+def _token_tests():
+    from hypothesis import strategies as st
+
+    from engine.patterns import ast
+
+    words = st.sampled_from(["forces", "force", "45", "three", "mosul", "Mosul", ",", "the",
+                             "recapture", "near", "3,000", "xxxx", "Xxxxx", "d"])
+    leaves = st.one_of(
+        st.builds(ast.FieldIn, st.sampled_from(["text", "lower", "norm", "lemma", "shape"]),
+                  st.frozensets(words, min_size=1, max_size=3)),
+        st.builds(ast.FieldRegex, st.sampled_from(["text", "lower", "lemma"]),
+                  st.sampled_from(["^[A-Z]", "s$", "^\\d", "o", "^(the|near)$"]), st.booleans()),
+        st.builds(ast.FieldCompare, st.sampled_from(["num", "length"]),
+                  st.sampled_from(["=", "<", "<=", ">", ">="]), st.sampled_from([0, 3, 45.0])),
+        st.builds(ast.Flag, st.sampled_from(["is_title", "is_punct", "like_num", "is_stop",
+                                             "is_digit", "is_upper"])),
+        st.just(ast.AnyToken()),
+    )
+    return st.recursive(leaves, lambda inner: st.one_of(
+        st.builds(ast.Not, inner),
+        st.lists(inner, min_size=1, max_size=3).map(lambda t: ast.All(tuple(t))),
+        st.lists(inner, min_size=1, max_size=3).map(lambda t: ast.Any_(tuple(t)))),
+        max_leaves=8)
+
+
+def test_compiled_token_tests_agree_with_their_reading():
+    from hypothesis import given, settings
+
+    from engine.patterns.compiler import compile_test
+    from engine.text.tokens import get_tokenizer
+
+    tokens = get_tokenizer().tokens(
+        "The Forces recaptured 45 villages, three towns and 3,000 km near MOSUL d xxxx .")
+
+    @settings(max_examples=300, deadline=None)
+    @given(_token_tests())
+    def check(test):
+        compiled = compile_test(test)
+        assert [compiled(t) for t in tokens] == [_holds(test, t) for t in tokens], test
+
+    check()

@@ -65,37 +65,47 @@ class Program:
 
 
 def compile_test(test: ast.Test) -> Callable:
-    """A token predicate for a token test."""
+    """A token predicate for a token test: one generated function, so that a test such as
+    `[is_title & !is_stop & !lemma=march|may]` costs one call per token, not one per part
+    (the VM runs token tests more often than anything else). Constants reach the function
+    through its namespace, never through its source."""
+    namespace: dict[str, object] = {}
+    source = f"lambda tok: {_test_source(test, namespace)}"
+    return eval(source, namespace)  # noqa: S307 (source built from the AST's structure only)
+
+
+def _test_source(test: ast.Test, namespace: dict) -> str:
+    def const(value) -> str:
+        name = f"_c{len(namespace)}"
+        namespace[name] = value
+        return name
+
     if isinstance(test, ast.AnyToken):
-        return lambda tok: True
+        return "True"
+    fields = (ast.FieldIn, ast.FieldRegex, ast.FieldCompare)
+    if isinstance(test, fields) and not test.field.isidentifier():
+        raise ValueError(f"bad field name {test.field!r}")
     if isinstance(test, ast.FieldIn):
-        get = operator.attrgetter(test.field)
         if len(test.values) == 1:
             (value,) = test.values
-            return lambda tok: get(tok) == value
-        values = test.values
-        return lambda tok: get(tok) in values
+            return f"tok.{test.field} == {const(value)}"
+        return f"tok.{test.field} in {const(test.values)}"
     if isinstance(test, ast.FieldRegex):
         search = re.compile(test.regex, re.IGNORECASE if test.ignore_case else 0).search
-        get = operator.attrgetter(test.field)
-        return lambda tok: search(get(tok)) is not None
+        return f"{const(search)}(tok.{test.field}) is not None"
     if isinstance(test, ast.FieldCompare):
-        compare, number = _COMPARE[test.op], test.number
+        compare, number = const(_COMPARE[test.op]), const(test.number)
         if test.field == "length":
-            return lambda tok: compare(len(tok.text), number)
-        return lambda tok: tok.num is not None and compare(tok.num, number)
+            return f"{compare}(len(tok.text), {number})"
+        return f"(tok.num is not None and {compare}(tok.num, {number}))"
     if isinstance(test, ast.Flag):
-        name = test.name
-        return lambda tok: name in tok.flags
+        return f"{const(test.name)} in tok.flags"
     if isinstance(test, ast.Not):
-        inner = compile_test(test.test)
-        return lambda tok: not inner(tok)
+        return f"not ({_test_source(test.test, namespace)})"
     if isinstance(test, ast.All):
-        parts = tuple(compile_test(t) for t in test.tests)
-        return lambda tok: all(p(tok) for p in parts)
+        return " and ".join(f"({_test_source(t, namespace)})" for t in test.tests) or "True"
     if isinstance(test, ast.Any_):
-        parts = tuple(compile_test(t) for t in test.tests)
-        return lambda tok: any(p(tok) for p in parts)
+        return " or ".join(f"({_test_source(t, namespace)})" for t in test.tests) or "False"
     raise TypeError(f"unknown token test {test!r}")
 
 
