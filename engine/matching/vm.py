@@ -281,11 +281,12 @@ def finditer(program: Program, ctx: MatchContext) -> list[Match]:
                 nseen.add((pc, wait))
                 nlist.append((pc, sid, start, caps, wait))
         # Searches with no thread left are decided, oldest first.
-        alive = {t[1] for t in nlist}
-        while head in pending and head not in alive:
-            start, end, caps = pending.pop(head)
-            out.append(Match(start, end, _captures(program, caps)))
-            head += 1
+        if head in pending:
+            alive = {t[1] for t in nlist}
+            while head in pending and head not in alive:
+                start, end, caps = pending.pop(head)
+                out.append(Match(start, end, _captures(program, caps)))
+                head += 1
         clist, seen = nlist, nseen
     while head in pending:
         start, end, caps = pending.pop(head)
