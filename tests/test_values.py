@@ -236,3 +236,50 @@ def test_quantity_at_the_end_of_a_sentence():
     assert [(t, v["value"]) for t, v in _found("quantity", "The toll rose to 45.")] == [("45", 45)]
     assert [(t, v["value"]) for t, v in _found("quantity", "It cost 3.5 million.")] == [
         ("3.5 million", 3500000)]
+
+
+def _resolve_with_dateparser(expr: dict, base: date) -> str | None:
+    """How every expression was resolved before the shortcuts: dateparser, with the
+    document's date as its base, every time."""
+    from datetime import timedelta
+
+    from engine.values import dates
+
+    found = dates._dateparser(expr["query"], base)
+    if found is None:
+        return None
+    if expr.get("weekday") and found < base - timedelta(days=6):
+        found += timedelta(days=7)
+    if expr.get("needs_base") and found > base:
+        return None
+    return found.strftime(dates._FORMATS[expr["precision"]])
+
+
+def test_weekdays_and_dated_expressions_resolve_as_dateparser_does():
+    """Weekdays are counted back from the document's date, and expressions that carry their
+    year are parsed once for all documents: both must agree with dateparser given the base."""
+    from datetime import timedelta
+
+    grammar = builtin_grammar("date")
+    phrases = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+               "last weekend", "27 Jul 2016", "July 2016", "2016", "March 3, 2015",
+               "3 March 2014", "Feb 29, 2016", "December 2019", "1 January 2017", "in 2011",
+               "mid-2015", "early March 2016", "31 April 2016", "29 Feb 2015", "Sept 2014",
+               "SEPT 3, 2014", "3rd of March 2016", "March 3rd, 2016", "Tue 05 Jul 2016"]
+    months = ["January", "February", "March", "April", "May", "June", "July", "August",
+              "September", "October", "November", "December"]
+    phrases += [f"{day} {name} 2015" for name in months for day in (1, 30, 31)]
+    phrases += [f"{name[:3]}. 2013" for name in months]
+    phrases += [f"{name.upper()} 2012" for name in months]
+    bases = [date(2016, 7, 27) + timedelta(days=d) for d in range(-9, 12)]
+    bases += [date(2011, 1, 1), date(2014, 3, 3), date(2020, 12, 31)]
+    bases = bases[::3]  # every weekday still occurs: 21 consecutive days, every third
+    checked = 0
+    for phrase in phrases:
+        expr = grammar.parse(phrase)
+        if expr is None:
+            continue
+        for base in bases:
+            assert resolve(expr, base) == _resolve_with_dateparser(expr, base), (phrase, base)
+            checked += 1
+    assert checked >= 15 * len(bases)
