@@ -425,6 +425,33 @@ def stats(corpus, rules, html_path, as_json, text_column) -> None:
 
 
 @main.command()
+@click.argument("corpus", nargs=-1, required=True)
+@RULES_OPTION
+@click.option("--top", default=25, show_default=True, type=click.IntRange(1, None),
+              help="How many rows to show, costliest first.")
+@click.option("--json", "as_json", is_flag=True, help="Print every row as JSON.")
+@click.option("--text-column", help="CSV column holding the text.")
+def profile(corpus, rules, top, as_json, text_column) -> None:
+    """What each rule costs over CORPUS (what `assay run` reads): VM runs, matches, seconds
+    and VM steps, each counted for the rule itself and not for the rules it asks for helper
+    facts; value grammars, the lexicon and fact building have rows of their own."""
+    import json
+
+    from engine.authoring.profile import profile_rules
+    from engine.authoring.render import make_console, render_profile
+    from engine.inputs import read_inputs
+
+    eng = _load(rules)
+    # One-off loading (lemma tables, dateparser's data) is not any rule's cost.
+    eng.extract("Two days ago forces killed 3 people in Mosul.", date="2016-07-27")
+    report = profile_rules(eng, read_inputs(corpus, text_column))
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+        return
+    render_profile(report, make_console(), top)
+
+
+@main.command()
 @click.argument("term")
 @click.argument("corpus", nargs=-1, required=True)
 @RULES_OPTION

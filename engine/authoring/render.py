@@ -208,6 +208,34 @@ def render_stats(stats, console: Console) -> None:
                   f"{len(stats.errors)} errors")
 
 
+# ---- assay profile ---------------------------------------------------------------------------
+
+
+def render_profile(report, console: Console, top: int) -> None:
+    """The costliest rules (and value grammars, lexicon, fact building) first, then totals."""
+    ranked = report.ranked
+    matching = sum(c.seconds for c in ranked) or 1.0
+    table = Table(title=f"cost per rule, exclusive (the {min(top, len(ranked))} costliest of "
+                        f"{len(ranked)})", title_justify="left")
+    for column in ("rule", "kind", "runs", "matches", "seconds", "share", "steps", "source"):
+        table.add_column(column, justify="left" if column in ("rule", "kind", "source")
+                         else "right", overflow="fold")
+    for cost in ranked[:top]:
+        source = f"{cost.file}:{cost.line}" if cost.file else ""
+        table.add_row(escape(cost.name), escape(cost.kind), f"{cost.runs:,}",
+                      f"{cost.matches:,}" if cost.file else "", f"{cost.seconds:.3f}",
+                      f"{cost.seconds / matching:.1%}", f"{cost.steps:,}" if cost.file else "",
+                      escape(source))
+    console.print(table)
+    for source, error in report.errors:
+        console.print(f"[red]error[/] {escape(source)}: {escape(error)}", soft_wrap=True)
+    rate = f"{report.words / report.seconds:,.0f} words/s" if report.seconds else "—"
+    console.print(f"{report.documents} documents, {report.sentences} sentences, "
+                  f"{report.words:,} words, {report.facts} facts in {report.seconds:.2f} s "
+                  f"({rate}); the rows above account for {matching:.2f} s, the rest is "
+                  "tokenisation and the engine's own bookkeeping", soft_wrap=True)
+
+
 # ---- assay kwic ------------------------------------------------------------------------------
 
 
