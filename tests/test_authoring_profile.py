@@ -93,3 +93,10 @@ def test_cli_profile_table_and_json():
     assert data["facts"] == 90 and data["words_per_second"] > 0
     seconds = [row["seconds"] for row in data["rows"]]
     assert seconds == sorted(seconds, reverse=True)
+
+
+def test_cli_profile_of_a_corpus_with_nothing_readable():
+    result = CliRunner().invoke(main, ["profile", "/nonexistent/corpus"])
+    assert result.exit_code == 0, result.output
+    assert "error /nonexistent/corpus: no such file or folder" in result.output
+    assert "0 documents" in result.output and "account for 0.00 s" in result.output

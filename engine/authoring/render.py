@@ -214,7 +214,7 @@ def render_stats(stats, console: Console) -> None:
 def render_profile(report, console: Console, top: int) -> None:
     """The costliest rules (and value grammars, lexicon, fact building) first, then totals."""
     ranked = report.ranked
-    matching = sum(c.seconds for c in ranked) or 1.0
+    matching = sum(c.seconds for c in ranked)
     table = Table(title=f"cost per rule, exclusive (the {min(top, len(ranked))} costliest of "
                         f"{len(ranked)})", title_justify="left")
     for column in ("rule", "kind", "runs", "matches", "seconds", "share", "steps", "source"):
@@ -224,7 +224,8 @@ def render_profile(report, console: Console, top: int) -> None:
         source = f"{cost.file}:{cost.line}" if cost.file else ""
         table.add_row(escape(cost.name), escape(cost.kind), f"{cost.runs:,}",
                       f"{cost.matches:,}" if cost.file else "", f"{cost.seconds:.3f}",
-                      f"{cost.seconds / matching:.1%}", f"{cost.steps:,}" if cost.file else "",
+                      f"{cost.seconds / matching:.1%}" if matching else "—",
+                      f"{cost.steps:,}" if cost.file else "",
                       escape(source))
     console.print(table)
     for source, error in report.errors:
