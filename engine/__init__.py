@@ -1,7 +1,7 @@
 """assay: rule-based information extraction with auditable facts.
 
 The data path: text (documents, tokens, sentences) → rules (YAML loading, validation) →
-patterns (Lark grammar, compiler) → matching (VM, triggers, lexicon) → facts → outputs.
+patterns (Lark grammar, requirements, compiler) → matching (VM, lexicon) → facts → outputs.
 The CLI (engine.cli) is a thin shell over this API.
 
 Names are imported on first use (PEP 562), so `import engine.cli` and `assay --help` do not
