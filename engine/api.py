@@ -139,9 +139,10 @@ class Engine:
         # gets a bit; for the j-th condition of every rule at once, `_passes[j]` maps a key
         # bit to the rules whose j-th condition holds it, and `_fewer[j]` are the rules with
         # no j-th condition. Per word form, `_orth_slots` holds, for each j, the rules whose
-        # j-th condition it satisfies: a sentence ORs those of its forms, slot by slot.
+        # j-th condition it satisfies, as one int (slot j's rules shifted by j × the number of
+        # rules): a sentence ORs those of its forms once, then reads each slot off the result.
         self._orth_masks: dict[int, int] = {}  # orth id -> mask of the rules it triggers
-        self._orth_slots: dict[int, tuple] = {}  # orth id -> per condition slot, rules
+        self._orth_slots: dict[int, int] = {}  # orth id -> per condition slot, rules
         self._known: set[int] = set()  # orth ids of the forms indexed so far
         self._triggering: set[int] = set()  # those that trigger some rule
         self._keyed: set[int] = set()  # those that hold some condition key
@@ -251,9 +252,10 @@ class Engine:
                 self._orth_masks[orth] = rules
                 self._triggering.add(orth)
             if keys:
-                self._orth_slots[orth] = tuple(
-                    reduce(or_, [table.get(bit, 0) for bit in _bits(keys)], 0)
-                    for table in self._passes)
+                width = len(self.rules)
+                self._orth_slots[orth] = sum(
+                    reduce(or_, [table.get(bit, 0) for bit in _bits(keys)], 0) << (j * width)
+                    for j, table in enumerate(self._passes))
                 self._keyed.add(orth)
 
     def _sentence(self, doc: Document, sentence: Sentence, hidden: bool = False) -> list[Fact]:
@@ -266,9 +268,11 @@ class Engine:
         if not triggered and not self._span_triggered and not hidden:
             return []  # the common case: no token of this sentence triggers any rule
         if triggered & self._conditional:
-            keyed = [self._orth_slots[orth] for orth in self._keyed.intersection(orths)]
-            for j, fewer in enumerate(self._fewer):
-                triggered &= reduce(or_, [slots[j] for slots in keyed], fewer)
+            held = reduce(or_, map(self._orth_slots.__getitem__, self._keyed.intersection(orths)),
+                          0)
+            width = len(self.rules)
+            for j, fewer in enumerate(self._fewer):  # bits above slot j fall outside `triggered`
+                triggered &= (held >> (j * width)) | fewer
         candidates = set(_indices(triggered))
         if not candidates and not self._span_triggered and not hidden:
             return []
@@ -338,11 +342,12 @@ class Engine:
         one match (`reach` tokens) somewhere in the sentence: most sentences holding both words
         of a two-word rule hold them far apart. One pass over the sentence's word forms (their
         masks say which trigger the rule and which hold its conditions), not a VM run."""
-        bit, reach = 1 << i, self.rules[i].reach
+        bit, reach, width = 1 << i, self.rules[i].reach, len(self.rules)
         masks, slots = self._orth_masks, self._orth_slots
         triggers = [p for p, orth in enumerate(orths) if masks.get(orth, 0) & bit]
         for j in range(len(self.rules[i].conditions)):
-            near = [p for p, orth in enumerate(orths) if orth in slots and slots[orth][j] & bit]
+            shift = j * width + i
+            near = [p for p, orth in enumerate(orths) if slots.get(orth, 0) >> shift & 1]
             if not any(abs(c - t) < reach for c in near for t in triggers):
                 return False
         return True
