@@ -234,7 +234,7 @@ def render_profile(report, console: Console, top: int) -> None:
     console.print(f"{report.documents} documents, {report.sentences} sentences, "
                   f"{report.words:,} words, {report.facts} facts in {report.seconds:.2f} s "
                   f"({rate}); the rows above account for {matching:.2f} s, the rest is "
-                  "tokenisation and the engine's own bookkeeping", soft_wrap=True)
+                  "tokenisation, one-off loading and the engine's own bookkeeping", soft_wrap=True)
 
 
 # ---- assay kwic ------------------------------------------------------------------------------
