@@ -153,6 +153,7 @@ class Engine:
         self._passes: list[dict[int, int]] = [{} for _ in range(slots)]
         self._fewer = [0] * slots
         self._conditional = 0  # rules with conditions
+        self._width = len(self.rules)  # bits per condition slot in `_orth_slots`
         for i, compiled in enumerate(self.rules):
             masks = []
             for condition in compiled.conditions:
@@ -252,9 +253,8 @@ class Engine:
                 self._orth_masks[orth] = rules
                 self._triggering.add(orth)
             if keys:
-                width = len(self.rules)
                 self._orth_slots[orth] = sum(
-                    reduce(or_, [table.get(bit, 0) for bit in _bits(keys)], 0) << (j * width)
+                    reduce(or_, [table.get(bit, 0) for bit in _bits(keys)], 0) << (j * self._width)
                     for j, table in enumerate(self._passes))
                 self._keyed.add(orth)
 
@@ -270,9 +270,8 @@ class Engine:
         if triggered & self._conditional:
             held = reduce(or_, map(self._orth_slots.__getitem__, self._keyed.intersection(orths)),
                           0)
-            width = len(self.rules)
             for j, fewer in enumerate(self._fewer):  # bits above slot j fall outside `triggered`
-                triggered &= (held >> (j * width)) | fewer
+                triggered &= (held >> (j * self._width)) | fewer
         candidates = set(_indices(triggered))
         if not candidates and not self._span_triggered and not hidden:
             return []
@@ -342,11 +341,11 @@ class Engine:
         one match (`reach` tokens) somewhere in the sentence: most sentences holding both words
         of a two-word rule hold them far apart. One pass over the sentence's word forms (their
         masks say which trigger the rule and which hold its conditions), not a VM run."""
-        bit, reach, width = 1 << i, self.rules[i].reach, len(self.rules)
+        bit, reach = 1 << i, self.rules[i].reach
         masks, slots = self._orth_masks, self._orth_slots
         triggers = [p for p, orth in enumerate(orths) if masks.get(orth, 0) & bit]
         for j in range(len(self.rules[i].conditions)):
-            shift = j * width + i
+            shift = j * self._width + i
             near = [p for p, orth in enumerate(orths) if slots.get(orth, 0) >> shift & 1]
             if not any(abs(c - t) < reach for c in near for t in triggers):
                 return False
@@ -403,10 +402,8 @@ class Engine:
         if key == ("value", "date"):
             arg["value"] = resolve_date(value, doc.base_date)
             is_date = not value.get("since")
-        elif key is not None and key[0] == "value":
-            arg.update(value)
         elif key is not None:
-            arg.update({k: v for k, v in value.items() if k != "class"})
+            arg.update(_span_fields(key, value))
         transform = rule.values.get(role)
         if transform:
             arg["value"] = _transform(transform, ctx.tokens[s:e], arg["text"])
@@ -423,11 +420,11 @@ class Engine:
                 if e <= s:
                     continue
                 key, value = _span_value(program, role, ctx, s, e)
-                if key is None or key == ("value", "date") or "id" not in value:
+                if key is None or key == ("value", "date"):
                     continue
-                dropped = ("text", "span", "value") if key[0] == "value" else (
-                    "text", "span", "value", "class")
-                return {k: v for k, v in value.items() if k not in dropped}
+                fields = _span_fields(key, value)
+                if "id" in fields:
+                    return {k: v for k, v in fields.items() if k not in _NOT_ENTITY}
         return None
 
     def _nearest_date(self, compiled, doc, ctx, match) -> str | None:
@@ -468,6 +465,15 @@ def _span_value(program: Program, role: str, ctx: MatchContext, s: int,
     return None, None
 
 
+def _span_fields(key: tuple, value: dict) -> dict:
+    """The fields an argument takes from the span that gives its value (not a date, which
+    is resolved): a typed value's own, or a lexicon entry's or fact's without its class."""
+    return value if key[0] == "value" else {k: v for k, v in value.items() if k != "class"}
+
+
+_NOT_ENTITY = ("text", "span", "value")  # argument fields that say nothing of its entity
+
+
 def _bits(mask: int) -> Iterator[int]:
     """The set bits of `mask`, each as an int with that one bit set."""
     while mask:
@@ -488,7 +494,7 @@ def _head_entity(fact: Fact) -> dict | None:
     for role in fact.args:
         for arg in fact.arg_list(role):
             if "id" in arg:
-                return {k: v for k, v in arg.items() if k not in ("text", "span", "value")}
+                return {k: v for k, v in arg.items() if k not in _NOT_ENTITY}
     return None
 
 

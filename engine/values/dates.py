@@ -112,10 +112,12 @@ def _dated(query: str) -> date | None:
     The month and day a year alone lacks are never shown (its precision is the year). Any
     other shape goes to dateparser, without a base: it has no need of one."""
     found = _DATED.fullmatch(query)
-    month = found and found.group(2) and _MONTHS.get(found.group(2)[:3].lower())
-    if found is None or (found.group(2) and month is None) or (found.group(1) and not month):
+    if found is None:
         return _dateparser(query, None)
-    day, year = found.group(1), found.group(3)
+    day, name, year = found.groups()
+    month = _MONTHS.get(name[:3].lower()) if name else None
+    if (day or name) and month is None:  # a month word this table does not know
+        return _dateparser(query, None)
     try:
         return date(int(year), month or 1, int(day or 1))
     except ValueError:
