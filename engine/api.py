@@ -54,6 +54,11 @@ class CompiledRule:
     reach: int | None = None
 
 
+def document_error(exc: Exception) -> str:
+    """How a document that could not be processed is reported: why, in one line."""
+    return str(exc) if isinstance(exc, DocumentError) else f"{type(exc).__name__}: {exc}"
+
+
 @dataclass
 class DocumentResult:
     """What `extract_many` yields per input document: its facts, or why it has none."""
@@ -231,9 +236,7 @@ class Engine:
                     text, date = item.get("text"), item.get("date")
                 yield DocumentResult(doc_id, self.extract(text, doc_id, date))
             except Exception as exc:  # a bad document must not stop the run
-                message = str(exc) if isinstance(exc, DocumentError) else (
-                    f"{type(exc).__name__}: {exc}")
-                yield DocumentResult(doc_id, [], message)
+                yield DocumentResult(doc_id, [], document_error(exc))
 
     # ---- matching ----
     def _add_forms(self, orths) -> None:

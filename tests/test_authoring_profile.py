@@ -100,3 +100,19 @@ def test_cli_profile_of_a_corpus_with_nothing_readable():
     assert result.exit_code == 0, result.output
     assert "error /nonexistent/corpus: no such file or folder" in result.output
     assert "0 documents" in result.output and "account for 0.00 s" in result.output
+
+
+def test_a_document_that_fails_is_recorded_and_the_profile_goes_on(monkeypatch):
+    eng = engine.load()
+    real = eng.document
+
+    def failing(text, doc_id, date=None):
+        if doc_id == "bad":
+            raise RuntimeError("tokeniser exploded")
+        return real(text, doc_id, date)
+
+    monkeypatch.setattr(eng, "document", failing)
+    docs = [InputDoc("bad", "Forces killed 3 people."), InputDoc("good", "Forces killed 3 people.")]
+    report = profile_rules(eng, docs)
+    assert report.errors == [("bad", "RuntimeError: tokeniser exploded")]
+    assert report.documents == 1 and report.facts == 1

@@ -88,7 +88,7 @@ class _Clock:
 
 def profile_rules(engine, documents: Iterable) -> CostReport:
     """Run `engine` over `documents` (engine.inputs.InputDoc records) and time every rule."""
-    from engine.api import DocumentError
+    from engine.api import document_error
 
     report = CostReport()
     for compiled in engine.rules:
@@ -125,8 +125,8 @@ def profile_rules(engine, documents: Iterable) -> CostReport:
             try:
                 doc = engine.document(item.text, item.id, item.date)
                 report.facts += len(engine.extract_document(doc))
-            except DocumentError as exc:
-                report.errors.append((item.source or item.id, str(exc)))
+            except Exception as exc:  # a bad document must not stop the run
+                report.errors.append((item.source or item.id, document_error(exc)))
                 continue
             finally:
                 report.seconds += time.perf_counter() - start

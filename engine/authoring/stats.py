@@ -82,7 +82,7 @@ def conflicting(a: Fact, b: Fact) -> bool:
 def corpus_stats(engine, documents: Iterable) -> CorpusStats:
     """Statistics of `engine`'s rules over `documents` (engine.inputs.InputDoc records, as
     read_inputs yields them); unreadable documents are counted as errors."""
-    from engine.api import DocumentError
+    from engine.api import document_error
 
     stats = CorpusStats()
     for compiled in engine.rules:
@@ -95,8 +95,8 @@ def corpus_stats(engine, documents: Iterable) -> CorpusStats:
         try:
             doc = engine.document(item.text, item.id, item.date)
             facts = engine.extract_document(doc, hidden=True)
-        except DocumentError as exc:
-            stats.errors.append((item.source or item.id, str(exc)))
+        except Exception as exc:  # a bad document must not stop the run
+            stats.errors.append((item.source or item.id, document_error(exc)))
             continue
         stats.documents += 1
         stats.sentences += len(doc.sentences)
