@@ -212,33 +212,44 @@ def _add(program, ctx, threads, seen, pc, pos, sid, start, caps) -> int:
         pc, caps = stack.pop()
 
 
+def search_plan(program: Program, ctx: MatchContext) -> tuple[int, list[int] | None] | None:
+    """Where matches can start: (limit, starts). No match starts after `limit`, the last
+    token holding a key of each required set; `starts`, where the program's first tokens
+    are known, lists the positions a match can start at (ascending, ending with n). None
+    when a token every match needs is not in the sentence."""
+    n = ctx.n
+    limit = ctx.bounds(program.required)[1] if program.required else n
+    if limit < 0:
+        return None
+    if not program.skips:
+        return limit, None
+    starts = set()
+    for name, values in program.first_lookups:
+        where = ctx.where(name)
+        for value in where.keys() & values:
+            starts.update(where[value])
+    for check in program.first_others:
+        starts.update([i for i, tok in enumerate(ctx.tokens) if check(tok)])
+    for key in program.first_spans:
+        starts.update(ctx.table(key).by_start)
+    starts = sorted(s for s in starts if s <= limit)
+    starts.append(n)
+    return limit, starts
+
+
 def finditer(program: Program, ctx: MatchContext) -> list[Match]:
     """All non-overlapping leftmost-first matches of `program` in the sentence, in order."""
     code, tokens, n = program.code, ctx.tokens, ctx.n
     out: list[Match] = []
+    plan = search_plan(program, ctx)
+    if plan is None:
+        return out  # a token every match needs is not in the sentence
+    limit, starts = plan
     pending: dict[int, tuple] = {}  # search id -> (start, end, caps) of its best match so far
     head = last = 0  # oldest unfinished search, newest search
     clist: list = []
     seen: set = set()
     steps = 0
-    # No match starts after the last token holding a key of each required set.
-    limit = ctx.bounds(program.required)[1] if program.required else n
-    if limit < 0:
-        return out  # a token every match needs is not in the sentence
-    if program.skips:  # the positions where a match can start, ascending
-        starts = set()
-        for name, values in program.first_lookups:
-            where = ctx.where(name)
-            for value in where.keys() & values:
-                starts.update(where[value])
-        for check in program.first_others:
-            starts.update([i for i, tok in enumerate(tokens) if check(tok)])
-        for key in program.first_spans:
-            starts.update(ctx.table(key).by_start)
-        starts = sorted(s for s in starts if s <= limit)
-        starts.append(n)
-    else:
-        starts = None
     k = 0  # the next of `starts` not passed yet
     pos = -1
     while pos < n:
@@ -393,3 +404,14 @@ def all_spans(program: Program, ctx: MatchContext) -> list[tuple[int, int]]:
             if matched:
                 spans.append((start, pos))
     return spans
+
+
+
+# The reference implementations, kept for tests that check the compiled ones against them.
+python_finditer, python_scan, python_anchored = finditer, _scan, _anchored
+try:  # the same loops compiled to C, where the extension was built (_vm.pyx)
+    from engine.matching._vm import anchored as _anchored
+    from engine.matching._vm import finditer
+    from engine.matching._vm import scan as _scan
+except ImportError:
+    pass

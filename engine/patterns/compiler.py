@@ -59,6 +59,8 @@ class Program:
     # Token keys every match holds one of, per set ((field, values) pairs per set, see
     # requirements.py): no match starts after the last token holding a key of each set.
     required: tuple = ()
+    # The compiled matcher's own form of `code` (engine/matching/_vm.pyx), made on first use.
+    native: object = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.code)

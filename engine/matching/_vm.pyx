@@ -1,0 +1,521 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""The VM's search loop compiled to C: `finditer` of engine/matching/vm.py, step for step.
+
+vm.py is the reference: it documents the algorithm and runs wherever this extension was not
+built. Here threads live in C arrays, "is this state already held" is a stamp per instruction
+instead of a set, and an epsilon closure never leaves C except to call a token test, read a
+span table or decide a lookaround (the Python objects the pack is made of). Results and step
+counts are the reference's exactly; tests/test_vm_native.py checks both on random patterns
+and on the whole pack.
+"""
+
+from libc.stdlib cimport free, malloc
+
+from engine.matching.vm import Match, _captures, search_plan
+from engine.patterns.compiler import (
+    AT_END as _AT_END,
+    AT_START as _AT_START,
+    ASSERT as _ASSERT,
+    CLOSE as _CLOSE,
+    JMP as _JMP,
+    MATCH as _MATCH,
+    OPEN as _OPEN,
+    SPAN as _SPAN,
+    SPLIT as _SPLIT,
+    TOK as _TOK,
+)
+
+cdef int TOK = _TOK, SPLIT = _SPLIT, JMP = _JMP, OPEN = _OPEN, CLOSE = _CLOSE
+cdef int SPAN = _SPAN, ASSERT = _ASSERT, MATCH = _MATCH, AT_START = _AT_START, AT_END = _AT_END
+
+
+cdef inline object _table(object ctx, object key):
+    """ctx.table(key) without a Python call where the table is made already."""
+    table = ctx.spans.get(key)
+    if table is None:
+        table = ctx.table(key)
+    return table
+
+
+cdef inline bint _holds(object ctx, object program, int kind, int index, int pos) except -1:
+    """An assertion at `pos`; a lookaround already decided there is read from the context's
+    memo (what MatchContext.look would return from it) without a Python call."""
+    if kind == AT_START:
+        return pos == 0
+    if kind == AT_END:
+        return pos == ctx.n
+    look = program.looks[index]
+    if look.anchored is not None:
+        found = ctx._looks.get((look.key, pos))
+        if found is not None:
+            return found
+    else:
+        table = ctx._looks.get(look.key)
+        if table is not None:
+            return table[pos]
+    return bool(ctx.look(look, pos))
+
+
+cdef class Code:
+    """A program's instructions as C arrays: op, and the integer operands (jump targets,
+    capture slots, assert kinds, look indexes); `args` keeps the Python ones (token tests,
+    span keys)."""
+
+    cdef int size
+    cdef int spans  # how many SPAN instructions: bounds the span-waiting threads
+    cdef int *op
+    cdef int *a
+    cdef int *b
+    cdef list args
+
+    def __cinit__(self, list code):
+        cdef int pc, op
+        self.size = len(code)
+        self.op = <int *> malloc(max(self.size, 1) * sizeof(int))
+        self.a = <int *> malloc(max(self.size, 1) * sizeof(int))
+        self.b = <int *> malloc(max(self.size, 1) * sizeof(int))
+        if not self.op or not self.a or not self.b:
+            raise MemoryError()
+        self.args = []
+        self.spans = 0
+        for pc in range(self.size):
+            op, a, b = code[pc]
+            self.op[pc] = op
+            self.a[pc] = a if isinstance(a, int) else 0
+            self.b[pc] = b if isinstance(b, int) else 0
+            self.args.append(a)
+            if op == SPAN:
+                self.spans += 1
+
+    def __dealloc__(self):
+        free(self.op)
+        free(self.a)
+        free(self.b)
+
+
+cdef class _Threads:
+    """One list of threads (pc, search id, start, capture events, span end or -1), and the
+    states it holds: a stamp per instruction, a set of (pc, end) for span waits."""
+
+    cdef int count
+    cdef int capacity
+    cdef int *pc
+    cdef int *sid
+    cdef int *start
+    cdef int *wait
+    cdef list caps
+    cdef int *held  # held[pc] == stamp: a thread of this list is at pc
+    cdef int stamp
+    cdef set waiting  # pc * (n + 2) + end of the span-waiting threads
+
+    def __cinit__(self, int capacity, int size):
+        self.capacity = capacity
+        self.pc = <int *> malloc(capacity * sizeof(int))
+        self.sid = <int *> malloc(capacity * sizeof(int))
+        self.start = <int *> malloc(capacity * sizeof(int))
+        self.wait = <int *> malloc(capacity * sizeof(int))
+        self.held = <int *> malloc(max(size, 1) * sizeof(int))
+        if not (self.pc and self.sid and self.start and self.wait and self.held):
+            raise MemoryError()
+        for i in range(size):
+            self.held[i] = 0
+        self.stamp = 1
+        self.count = 0
+        self.caps = []
+        self.waiting = set()
+
+    def __dealloc__(self):
+        free(self.pc)
+        free(self.sid)
+        free(self.start)
+        free(self.wait)
+        free(self.held)
+
+    cdef void clear(self):
+        self.count = 0
+        self.stamp += 1
+        self.caps = []
+        self.waiting = set()
+
+    cdef inline void push(self, int pc, int sid, int start, object caps, int wait):
+        cdef int k = self.count
+        self.pc[k] = pc
+        self.sid[k] = sid
+        self.start[k] = start
+        self.wait[k] = wait
+        self.caps.append(caps)
+        self.count = k + 1
+
+
+cdef class _Search:
+    """The state of one finditer call."""
+
+    cdef Code code
+    cdef object program
+    cdef object ctx
+    cdef int n
+    cdef int *visited  # visited[pc] == closure: this closure passed pc already
+    cdef int closure
+    cdef int *stack
+    cdef list stack_caps
+    cdef long steps
+
+    def __cinit__(self, Code code, object program, object ctx, int n):
+        self.code = code
+        self.program = program
+        self.ctx = ctx
+        self.n = n
+        self.visited = <int *> malloc(max(code.size, 1) * sizeof(int))
+        self.stack = <int *> malloc((code.size + 1) * sizeof(int))
+        if not self.visited or not self.stack:
+            raise MemoryError()
+        for i in range(code.size):
+            self.visited[i] = 0
+        self.closure = 0
+        self.stack_caps = []
+        self.steps = 0
+
+    def __dealloc__(self):
+        free(self.visited)
+        free(self.stack)
+
+    cdef int add(self, _Threads threads, int pc, int pos, int sid, int start,
+                 object caps) except -1:
+        """vm._add: the epsilon closure from `pc` at `pos`, in priority order, appending the
+        consuming states reached to `threads`."""
+        cdef Code code = self.code
+        cdef int depth = 0, op, end
+        cdef object key
+        cdef list stack_caps = self.stack_caps
+        del stack_caps[:]
+        self.closure += 1
+        cdef int closure = self.closure
+        cdef int *visited = self.visited
+        while True:
+            self.steps += 1
+            op = code.op[pc]
+            if op == TOK or op == MATCH:
+                if threads.held[pc] != threads.stamp:
+                    threads.held[pc] = threads.stamp
+                    threads.push(pc, sid, start, caps, -1)
+            elif op == SPAN:
+                ends = _table(self.ctx, code.args[pc]).by_start.get(pos)
+                if ends:
+                    for end in ends:
+                        key = pc * (self.n + 2) + end
+                        if key not in threads.waiting:
+                            threads.waiting.add(key)
+                            threads.push(pc, sid, start, caps, end)
+            elif visited[pc] != closure:
+                visited[pc] = closure
+                if op == SPLIT:
+                    self.stack[depth] = code.b[pc]
+                    stack_caps.append(caps)
+                    depth += 1
+                    pc = code.a[pc]
+                    continue
+                if op == JMP:
+                    pc = code.a[pc]
+                    continue
+                if op == OPEN or op == CLOSE:
+                    caps = ((op, code.a[pc], pos), caps)
+                    pc += 1
+                    continue
+                if _holds(self.ctx, self.program, code.a[pc], code.b[pc], pos):  # ASSERT
+                    pc += 1
+                    continue
+            if depth == 0:
+                return 0
+            depth -= 1
+            pc = self.stack[depth]
+            caps = stack_caps.pop()
+
+
+def finditer(program, ctx) -> list:
+    """All non-overlapping leftmost-first matches of `program` in the sentence, in order
+    (vm.finditer)."""
+    cdef list out = []
+    plan = search_plan(program, ctx)
+    if plan is None:
+        return out
+    cdef int limit = plan[0]
+    cdef list starts = plan[1]
+    cdef Code code = program.native
+    if code is None:
+        code = program.native = Code(program.code)
+    cdef int n = ctx.n
+    cdef object tokens = ctx.tokens
+    cdef int capacity = code.size + code.spans * (n + 2) + 1
+    cdef _Threads clist = _Threads(capacity, code.size)
+    cdef _Threads nlist = _Threads(capacity, code.size)
+    cdef _Threads swap
+    cdef _Search search = _Search(code, program, ctx, n)
+    cdef dict pending = {}  # search id -> (start, end, caps) of its best match so far
+    cdef int head = 0, last = 0, k = 0, pos = -1, i, j, pc, sid, start, wait, op
+    cdef object caps, tok = None
+    cdef bint alive
+    while pos < n:
+        pos += 1
+        if starts is not None and clist.count == 0 and last not in pending:
+            while <int> starts[k] < pos:  # idle: skip to where a match can start
+                k += 1
+            pos = starts[k]
+        if last not in pending and pos <= limit:  # the newest search looks for its start
+            search.add(clist, 0, pos, last, pos, None)
+        nlist.clear()
+        if pos < n:
+            tok = tokens[pos]
+        i = 0
+        while i < clist.count:
+            pc = clist.pc[i]
+            sid = clist.sid[i]
+            start = clist.start[i]
+            wait = clist.wait[i]
+            caps = clist.caps[i]
+            i += 1
+            search.steps += 1
+            op = code.op[pc]
+            if op == MATCH:
+                if pos == start:
+                    continue  # empty matches are never reported
+                pending[sid] = (start, pos, caps)
+                for later in [s for s in pending if s > sid]:
+                    del pending[later]
+                # Lower-priority threads of this search and all later searches are cut; a
+                # new search for the next match starts here, behind the survivors.
+                clist.count = i
+                del clist.caps[i:]
+                clist.stamp += 1
+                clist.waiting = set()
+                for j in range(clist.count):
+                    if clist.wait[j] < 0:
+                        clist.held[clist.pc[j]] = clist.stamp
+                    else:
+                        clist.waiting.add(clist.pc[j] * (n + 2) + clist.wait[j])
+                last = sid + 1
+                search.add(clist, 0, pos, last, pos, None)
+                continue
+            if pos == n:
+                continue
+            if wait < 0:  # TOK
+                if code.args[pc](tok):
+                    search.add(nlist, pc + 1, pos + 1, sid, start, caps)
+            elif wait == pos + 1:  # a span ends with this token
+                search.add(nlist, pc + 1, pos + 1, sid, start, caps)
+            elif pc * (n + 2) + wait not in nlist.waiting:
+                nlist.waiting.add(pc * (n + 2) + wait)
+                nlist.push(pc, sid, start, caps, wait)
+        # Searches with no thread left are decided, oldest first.
+        while head in pending:
+            alive = False
+            for j in range(nlist.count):
+                if nlist.sid[j] == head:
+                    alive = True
+                    break
+            if alive:
+                break
+            start, end, caps = pending.pop(head)
+            out.append(Match(start, end, _captures(program, caps)))
+            head += 1
+        swap = clist
+        clist = nlist
+        nlist = swap
+    while head in pending:
+        start, end, caps = pending.pop(head)
+        out.append(Match(start, end, _captures(program, caps)))
+        head += 1
+    ctx.steps += search.steps
+    return out
+
+
+cdef class _States:
+    """A set of NFA states for lookaround bodies (vm._closure_set): token tests by a stamp per
+    instruction, span waits (pc, other end) by a set."""
+
+    cdef int count
+    cdef int *pc
+    cdef int *other  # the span's other end, or -1 for a token test
+    cdef int *held
+    cdef int stamp
+    cdef set waiting
+    cdef int width
+
+    def __cinit__(self, int capacity, int size, int width):
+        self.pc = <int *> malloc(capacity * sizeof(int))
+        self.other = <int *> malloc(capacity * sizeof(int))
+        self.held = <int *> malloc(max(size, 1) * sizeof(int))
+        if not (self.pc and self.other and self.held):
+            raise MemoryError()
+        for i in range(size):
+            self.held[i] = 0
+        self.stamp = 1
+        self.count = 0
+        self.waiting = set()
+        self.width = width
+
+    def __dealloc__(self):
+        free(self.pc)
+        free(self.other)
+        free(self.held)
+
+    cdef void clear(self):
+        self.count = 0
+        self.stamp += 1
+        self.waiting = set()
+
+    cdef inline void add(self, int pc, int other):
+        cdef object key
+        if other < 0:
+            if self.held[pc] == self.stamp:
+                return
+            self.held[pc] = self.stamp
+        else:
+            key = pc * self.width + other
+            if key in self.waiting:
+                return
+            self.waiting.add(key)
+        self.pc[self.count] = pc
+        self.other[self.count] = other
+        self.count += 1
+
+
+cdef class _Body:
+    """One run of a lookaround body (vm._closure_set, _advance, _scan, _anchored)."""
+
+    cdef Code code
+    cdef object program
+    cdef object ctx
+    cdef int n
+    cdef bint reverse
+    cdef int *visited
+    cdef int closure
+    cdef int *stack
+    cdef long steps
+    cdef _States states
+    cdef _States spare
+
+    def __cinit__(self, object program, object ctx):
+        cdef Code code = program.native
+        if code is None:
+            code = program.native = Code(program.code)
+        self.code = code
+        self.program = program
+        self.ctx = ctx
+        self.n = ctx.n
+        self.reverse = program.reverse
+        self.visited = <int *> malloc(max(code.size, 1) * sizeof(int))
+        self.stack = <int *> malloc((2 * code.size + 2) * sizeof(int))
+        if not self.visited or not self.stack:
+            raise MemoryError()
+        for i in range(code.size):
+            self.visited[i] = 0
+        self.closure = 0
+        self.steps = 0
+        capacity = code.size + code.spans * (self.n + 2) + 1
+        self.states = _States(capacity, code.size, self.n + 2)
+        self.spare = _States(capacity, code.size, self.n + 2)
+
+    def __dealloc__(self):
+        free(self.visited)
+        free(self.stack)
+
+    cdef bint close(self, _States states, int pc, int pos) except -1:
+        """Add the consuming states reachable from `pc` at `pos`; True if MATCH is."""
+        cdef Code code = self.code
+        cdef int depth = 1, op, other
+        cdef bint matched = False
+        self.closure += 1
+        cdef int closure = self.closure
+        self.stack[0] = pc
+        while depth:
+            depth -= 1
+            pc = self.stack[depth]
+            if self.visited[pc] == closure:
+                continue
+            self.visited[pc] = closure
+            self.steps += 1
+            op = code.op[pc]
+            if op == TOK:
+                states.add(pc, -1)
+            elif op == MATCH:
+                matched = True
+            elif op == SPAN:
+                table = _table(self.ctx, code.args[pc])
+                others = (table.by_end if self.reverse else table.by_start).get(pos)
+                if others:
+                    for other in others:
+                        states.add(pc, other)
+            elif op == SPLIT:
+                self.stack[depth] = code.a[pc]
+                self.stack[depth + 1] = code.b[pc]
+                depth += 2
+            elif op == JMP:
+                self.stack[depth] = code.a[pc]
+                depth += 1
+            elif op == OPEN or op == CLOSE or _holds(self.ctx, self.program, code.a[pc],
+                                                     code.b[pc], pos):
+                self.stack[depth] = pc + 1
+                depth += 1
+        return matched
+
+    cdef bint advance(self, int pos) except -1:
+        """Consume the token between `pos` and the next position in the program's
+        direction: `states` becomes the states after it; True if MATCH was reached."""
+        cdef Code code = self.code
+        cdef int nxt = pos - 1 if self.reverse else pos + 1
+        cdef object token = self.ctx.tokens[nxt if self.reverse else pos]
+        cdef _States now = self.states, out = self.spare
+        cdef bint matched = False
+        cdef int i, pc, other
+        out.clear()
+        for i in range(now.count):
+            self.steps += 1
+            pc = now.pc[i]
+            other = now.other[i]
+            if other < 0:
+                if code.args[pc](token):
+                    matched |= self.close(out, pc + 1, nxt)
+            elif other == nxt:
+                matched |= self.close(out, pc + 1, nxt)
+            else:
+                out.add(pc, other)
+        self.states = out
+        self.spare = now
+        return matched
+
+
+def scan(program, ctx, bint ahead) -> list:
+    """vm._scan: for every position p, does the body match some span ending at p (behind) or
+    starting at p (ahead, program reversed and run from the sentence end)? One pass."""
+    cdef _Body body = _Body(program, ctx)
+    cdef int n = body.n, pos, step = -1 if ahead else 1
+    cdef list result = [False] * (n + 1)
+    cdef bint carried = False, matched
+    pos = n if ahead else 0
+    while True:
+        matched = body.close(body.states, 0, pos) or carried
+        result[pos] = matched
+        if (pos == 0) if ahead else (pos == n):
+            break
+        carried = body.advance(pos)
+        pos += step
+    ctx.steps += body.steps
+    return result
+
+
+def anchored(program, ctx, int pos) -> bool:
+    """vm._anchored: does the body match a span starting at `pos` (forward program) or ending
+    there (reversed program)?"""
+    cdef _Body body = _Body(program, ctx)
+    cdef int step = -1 if body.reverse else 1
+    cdef bint found = False
+    if body.close(body.states, 0, pos):
+        found = True
+    else:
+        while body.states.count and (pos > 0 if body.reverse else pos < body.n):
+            if body.advance(pos):
+                found = True
+                break
+            pos += step
+    ctx.steps += body.steps
+    return found

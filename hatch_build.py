@@ -1,0 +1,83 @@
+"""Compile the matcher's hot loops to C when the package is built (wheel or editable install).
+
+One optional extension module, `engine/matching/_vm.pyx`: the VM's search loop and lookaround
+scans over C arrays; engine/matching/vm.py, the reference, runs wherever it was not built.
+Where Cython or a C compiler is missing, or ASSAY_PURE_PYTHON=1 is set, the build goes on and
+the package runs as plain Python, with the same results, more slowly (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import sysconfig
+import tempfile
+from pathlib import Path
+
+from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+
+SOURCES = ["engine/matching/_vm.pyx"]
+
+
+class CompiledMatcher(BuildHookInterface):
+    PLUGIN_NAME = "custom"
+
+    def initialize(self, version: str, build_data: dict) -> None:
+        if self.target_name != "wheel" or os.environ.get("ASSAY_PURE_PYTHON") == "1":
+            return
+        root = Path(self.root)
+        # Editable installs import from the checkout, so the modules are built next to their
+        # sources; a wheel gets them from a scratch folder.
+        inplace = version == "editable"
+        target = root if inplace else Path(tempfile.mkdtemp(prefix="assay-build-"))
+        try:
+            built = _compile(root, target)
+        except Exception as exc:  # noqa: BLE001 - any failure leaves a working pure-Python build
+            print(f"assay: the compiled matcher was not built ({exc}); "
+                  "running as pure Python", file=sys.stderr)
+            return
+        build_data["pure_python"] = False
+        build_data["infer_tag"] = True
+        if not inplace:
+            for path in built:
+                relative = path.relative_to(target).as_posix()
+                build_data["force_include"][str(path)] = relative
+
+
+def _compile(root: Path, target: Path) -> list[Path]:
+    """Cythonize and compile each source into `target` (same relative path); the paths of
+    the extension modules built."""
+    from Cython.Build import cythonize
+    from setuptools import Distribution, Extension
+
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    work = Path(tempfile.mkdtemp(prefix="assay-cython-"))
+    extensions = []
+    for source in SOURCES:
+        module = source.rsplit(".", 1)[0].replace("/", ".")
+        copy = work / source  # Cython writes its .c beside the source: keep the checkout clean
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(root / source, copy)
+        extensions.append(Extension(module, [str(copy)]))
+    cwd = os.getcwd()
+    os.chdir(work)
+    try:
+        modules = cythonize(extensions, language_level=3, quiet=True)
+        dist = Distribution({"ext_modules": modules, "script_name": "hatch_build.py"})
+        command = dist.get_command_obj("build_ext")
+        command.build_lib = str(work / "lib")
+        command.build_temp = str(work / "temp")
+        command.ensure_finalized()
+        command.run()
+    finally:
+        os.chdir(cwd)
+    built = []
+    for source in SOURCES:
+        name = source.rsplit(".", 1)[0] + suffix
+        destination = target / name
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(work / "lib" / name, destination)
+        built.append(destination)
+    shutil.rmtree(work, ignore_errors=True)
+    return built

@@ -1,0 +1,76 @@
+"""The compiled matcher (engine/matching/_vm.pyx, built by hatch_build.py) against vm.py, the
+reference it was made from: the same matches, captures and VM steps, on random patterns and on
+the whole pack."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from test_matcher_reference import patterns, sentences
+
+import engine
+import engine.api
+from engine.matching import vm
+from engine.patterns.compiler import compile_pattern
+from engine.patterns.parser import parse
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+PURE_PYTHON = os.environ.get("ASSAY_PURE_PYTHON") == "1"
+
+
+def _pure_vm():
+    """A second vm.py that keeps its own Python loops."""
+    spec = importlib.util.spec_from_file_location(
+        "assay_pure_vm", Path(vm.__file__).with_name("vm.py"))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    module._scan, module._anchored = module.python_scan, module.python_anchored
+    return module
+
+
+PURE = _pure_vm()
+
+
+def test_the_compiled_matcher_was_built():
+    if PURE_PYTHON:
+        pytest.skip("ASSAY_PURE_PYTHON=1: the package was built without its compiled matcher")
+    assert vm.finditer.__module__ == "engine.matching._vm", (
+        "the compiled matcher was not built: see pip's output for hatch_build.py's message, "
+        "or set ASSAY_PURE_PYTHON=1 to test the pure-Python build")
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(patterns(), sentences())
+def test_compiled_matches_and_steps_equal_the_reference(pattern, sentence):
+    tokens, spans = sentence
+    program = compile_pattern(parse(pattern))
+    compiled, reference = vm.MatchContext(tokens, spans), PURE.MatchContext(tokens, spans)
+    got = [(m.start, m.end, m.captures) for m in vm.finditer(program, compiled)]
+    want = [(m.start, m.end, m.captures) for m in PURE.python_finditer(program, reference)]
+    assert got == want, pattern
+    assert compiled.steps == reference.steps, pattern  # lookaround scans included
+
+
+def _facts(paths) -> list[dict]:
+    eng = engine.load()
+    return [fact.to_dict() for path in paths
+            for fact in eng.extract(path.read_text(encoding="utf-8"), path.name)]
+
+
+def test_the_pack_finds_the_same_facts_compiled_and_interpreted(monkeypatch):
+    paths = sorted(SEEDS.glob("*.txt"))
+    assert paths, "seeds/ holds the sample articles"
+    compiled = _facts(paths)
+    monkeypatch.setattr(engine.api, "finditer", PURE.python_finditer)
+    monkeypatch.setattr(vm, "_scan", PURE.python_scan)
+    monkeypatch.setattr(vm, "_anchored", PURE.python_anchored)
+    interpreted = _facts(paths)
+    assert compiled
+    assert json.dumps(compiled, sort_keys=True) == json.dumps(interpreted, sort_keys=True)
