@@ -54,12 +54,23 @@ def test_sentence_splitting_within_a_line():
     assert [s.index for s in doc.sentences] == [0, 1, 2]
 
 
+def _textacy_norm(text: str) -> str:
+    from textacy import preprocessing as tp
+
+    return tp.remove.accents(tp.normalize.quotation_marks(
+        tp.normalize.unicode(text, form="NFKC"))).lower()
+
+
 @settings(max_examples=500, deadline=None)
 @given(st.text(min_size=1, max_size=12))
 def test_norm_is_textacys_normalisation(text):
-    """The ASCII shortcut in normalize() gives exactly textacy's result."""
-    from textacy import preprocessing as tp
+    """normalize() (unicodedata, with an ASCII shortcut) gives exactly textacy's result."""
+    assert normalize(text) == _textacy_norm(text)
 
-    expected = tp.remove.accents(tp.normalize.quotation_marks(
-        tp.normalize.unicode(text, form="NFKC"))).lower()
-    assert normalize(text) == expected
+
+def test_norm_is_textacys_normalisation_for_every_code_point():
+    chars = [chr(i) for i in range(0x110000) if not 0xD800 <= i < 0xE000 and i != 0x0A]
+    text = "\n".join(chars)  # one call: each line is normalised on its own
+    expected = _textacy_norm(text).split("\n")
+    assert len(expected) == len(chars)  # no code point normalises to a line break
+    assert [normalize(c) for c in chars] == expected

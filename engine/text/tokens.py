@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -64,17 +65,20 @@ def normalize(text: str) -> str:
     return _normalize_cached(text)
 
 
+# The typographic quotes and apostrophes that stand for ' and " (textacy's table).
+_QUOTES = str.maketrans({"ʼ": "'", "‘": "'", "’": "'", "´": "'", "`": "'", "“": '"', "”": '"'})
+
+
 @lru_cache(maxsize=200_000)
 def _normalize_cached(text: str) -> str:
+    """textacy's preprocessing, step for step (NFKC, quotes, accents, then lower case;
+    tests/test_text.py checks every code point against it), on `unicodedata`: importing textacy
+    takes 1.4 s (scikit-learn, SciPy), once in every process that meets a non-ASCII word."""
     if text.isascii() and "`" not in text:
-        # textacy's three steps are the identity on such text (its only ASCII quote mapping is
-        # the backtick), so skip importing textacy, which takes seconds, until it matters.
-        return text.lower()
-    from textacy import preprocessing as tp
-
-    out = tp.normalize.unicode(text, form="NFKC")
-    out = tp.normalize.quotation_marks(out)
-    out = tp.remove.accents(out)
+        return text.lower()  # the three steps are the identity here
+    out = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    out = "".join(char for char in unicodedata.normalize("NFKD", out)
+                  if not unicodedata.combining(char))
     return out.lower()
 
 
