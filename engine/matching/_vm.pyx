@@ -9,9 +9,9 @@ counts are the reference's exactly; tests/test_vm_native.py checks both on rando
 and on the whole pack.
 """
 
-from libc.stdlib cimport free, malloc
+from libc.stdlib cimport calloc, free, malloc
 
-from engine.matching.vm import Match, _captures, search_plan
+from engine.matching.vm import Match, _captures
 from engine.patterns.compiler import (
     AT_END as _AT_END,
     AT_START as _AT_START,
@@ -231,15 +231,94 @@ cdef class _Search:
             caps = stack_caps.pop()
 
 
+cdef dict _where(object ctx, str name):
+    """ctx.where(name) without a Python call where the index is made already."""
+    where = ctx._where.get(name)
+    if where is None:
+        where = ctx.where(name)
+    return where
+
+
+cdef int _limit(object ctx, tuple required, int n) except -2:
+    """MatchContext.bounds(required)[1]: the last position at which every required set still
+    occurs (-1 where one is absent)."""
+    cdef int last = n, hi, end
+    cdef dict where
+    cdef list positions
+    for keys in required:
+        hi = -1
+        for name, values in keys:
+            where = _where(ctx, name)
+            if len(values) < len(where):
+                for value in values:
+                    positions = where.get(value)
+                    if positions is not None:
+                        end = positions[len(positions) - 1]
+                        if end > hi:
+                            hi = end
+            else:
+                for value, positions in where.items():
+                    if value in values:
+                        end = positions[len(positions) - 1]
+                        if end > hi:
+                            hi = end
+        if hi < 0:
+            return -1
+        if hi < last:
+            last = hi
+    return last
+
+
+cdef int _mark_starts(object program, object ctx, char *can_start, int limit) except -1:
+    """vm.search_plan's starts, as a flag per position up to `limit`."""
+    cdef int i, n = ctx.n
+    cdef dict where
+    for name, values in program.first_lookups:
+        where = _where(ctx, name)
+        for value, positions in where.items():
+            if value in values:
+                for i in positions:
+                    if i <= limit:
+                        can_start[i] = 1
+    tokens = ctx.tokens
+    for check in program.first_others:
+        for i in range(min(limit + 1, n)):
+            if not can_start[i] and check(tokens[i]):
+                can_start[i] = 1
+    for key in program.first_spans:
+        for i in _table(ctx, key).by_start:
+            if i <= limit:
+                can_start[i] = 1
+    return 0
+
+
 def finditer(program, ctx) -> list:
     """All non-overlapping leftmost-first matches of `program` in the sentence, in order
     (vm.finditer)."""
     cdef list out = []
-    plan = search_plan(program, ctx)
-    if plan is None:
-        return out
-    cdef int limit = plan[0]
-    cdef list starts = plan[1]
+    cdef int n = ctx.n
+    cdef int limit = _limit(ctx, program.required, n) if program.required else n
+    if limit < 0:
+        return out  # a token every match needs is not in the sentence
+    cdef bint skips = program.skips
+    cdef char *can_start = NULL
+    if skips:
+        can_start = <char *> calloc(n + 1, 1)
+        if not can_start:
+            raise MemoryError()
+        try:
+            _mark_starts(program, ctx, can_start, limit)
+        except BaseException:
+            free(can_start)
+            raise
+        can_start[n] = 1
+    try:
+        return _finditer(program, ctx, limit, can_start, out)
+    finally:
+        free(can_start)
+
+
+cdef list _finditer(program, ctx, int limit, char *can_start, list out):
     cdef Code code = program.native
     if code is None:
         code = program.native = Code(program.code)
@@ -251,15 +330,14 @@ def finditer(program, ctx) -> list:
     cdef _Threads swap
     cdef _Search search = _Search(code, program, ctx, n)
     cdef dict pending = {}  # search id -> (start, end, caps) of its best match so far
-    cdef int head = 0, last = 0, k = 0, pos = -1, i, j, pc, sid, start, wait, op
+    cdef int head = 0, last = 0, pos = -1, i, j, pc, sid, start, wait, op
     cdef object caps, tok = None
     cdef bint alive
     while pos < n:
         pos += 1
-        if starts is not None and clist.count == 0 and last not in pending:
-            while <int> starts[k] < pos:  # idle: skip to where a match can start
-                k += 1
-            pos = starts[k]
+        if can_start != NULL and clist.count == 0 and last not in pending:
+            while not can_start[pos]:  # idle: skip to where a match can start
+                pos += 1
         if last not in pending and pos <= limit:  # the newest search looks for its start
             search.add(clist, 0, pos, last, pos, None)
         nlist.clear()
