@@ -38,22 +38,37 @@ cdef inline object _table(object ctx, object key):
 
 
 cdef inline bint _holds(object ctx, object program, int kind, int index, int pos) except -1:
-    """An assertion at `pos`; a lookaround already decided there is read from the context's
-    memo (what MatchContext.look would return from it) without a Python call."""
+    """An assertion at `pos` (vm._assert)."""
     if kind == AT_START:
         return pos == 0
     if kind == AT_END:
         return pos == ctx.n
-    look = program.looks[index]
+    return _look(ctx, program.looks[index], pos)
+
+
+cdef bint _look(object ctx, object look, int pos) except -1:
+    """MatchContext.look, step for step, on the same memos: whether a lookaround holds."""
+    cdef bint negate = look.negate
+    if look.required:  # the body needs a token that is not on its side of `pos`
+        bounds = ctx._bounds.get(look.key)
+        if bounds is None:
+            bounds = ctx._bounds[look.key] = ctx.bounds(look.required)
+        if (<int> bounds[1] < pos) if look.ahead else (<int> bounds[0] >= pos):
+            return negate
+    memo = ctx._looks
     if look.anchored is not None:
-        found = ctx._looks.get((look.key, pos))
-        if found is not None:
-            return found
-    else:
-        table = ctx._looks.get(look.key)
-        if table is not None:
-            return table[pos]
-    return bool(ctx.look(look, pos))
+        key = (look.key, pos)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = anchored(look.anchored, ctx, pos) != negate
+        return found
+    table = memo.get(look.key)
+    if table is None:
+        table = scan(look.program, ctx, look.ahead)
+        if negate:
+            table = [not v for v in table]
+        memo[look.key] = table
+    return table[pos]
 
 
 cdef class Code:
@@ -232,10 +247,21 @@ cdef class _Search:
 
 
 cdef dict _where(object ctx, str name):
-    """ctx.where(name) without a Python call where the index is made already."""
-    where = ctx._where.get(name)
+    """MatchContext.where: value of field `name` -> positions of the tokens that have it,
+    made once per sentence."""
+    cdef dict where = ctx._where.get(name)
+    cdef int i = 0
+    cdef list positions
     if where is None:
-        where = ctx.where(name)
+        where = ctx._where[name] = {}
+        for tok in ctx.tokens:
+            value = getattr(tok, name)
+            positions = where.get(value)
+            if positions is None:
+                where[value] = [i]
+            else:
+                positions.append(i)
+            i += 1
     return where
 
 
