@@ -10,6 +10,7 @@ and on the whole pack.
 """
 
 from libc.stdlib cimport calloc, free, malloc
+from libc.string cimport memset
 
 from engine.matching.vm import Match, _captures
 from engine.patterns.compiler import (
@@ -24,6 +25,11 @@ from engine.patterns.compiler import (
     SPLIT as _SPLIT,
     TOK as _TOK,
 )
+
+# Stamps restart (their arrays cleared) before they could overflow; thread arrays longer than
+# this (very long sentences) are given back after the run instead of kept.
+cdef int STAMP_LIMIT = 1 << 30
+cdef int KEEP_CAPACITY = 1 << 14
 
 cdef int TOK = _TOK, SPLIT = _SPLIT, JMP = _JMP, OPEN = _OPEN, CLOSE = _CLOSE
 cdef int SPAN = _SPAN, ASSERT = _ASSERT, MATCH = _MATCH, AT_START = _AT_START, AT_END = _AT_END
@@ -82,6 +88,13 @@ cdef class Code:
     cdef int *a
     cdef int *b
     cdef list args
+    # Working memory, reused by the program's runs instead of allocated and cleared for each
+    # (its stamps stay valid from run to run); `busy` while a run uses it.
+    cdef _Threads clist
+    cdef _Threads nlist
+    cdef _Search search
+    cdef _Body body
+    cdef bint busy
 
     def __cinit__(self, list code):
         cdef int pc, op
@@ -114,6 +127,7 @@ cdef class _Threads:
 
     cdef int count
     cdef int capacity
+    cdef int size
     cdef int *pc
     cdef int *sid
     cdef int *start
@@ -123,34 +137,54 @@ cdef class _Threads:
     cdef int stamp
     cdef set waiting  # pc * (n + 2) + end of the span-waiting threads
 
-    def __cinit__(self, int capacity, int size):
-        self.capacity = capacity
-        self.pc = <int *> malloc(capacity * sizeof(int))
-        self.sid = <int *> malloc(capacity * sizeof(int))
-        self.start = <int *> malloc(capacity * sizeof(int))
-        self.wait = <int *> malloc(capacity * sizeof(int))
-        self.held = <int *> malloc(max(size, 1) * sizeof(int))
-        if not (self.pc and self.sid and self.start and self.wait and self.held):
+    def __cinit__(self, int size):
+        self.size = size
+        self.held = <int *> calloc(max(size, 1), sizeof(int))
+        if not self.held:
             raise MemoryError()
-        for i in range(size):
-            self.held[i] = 0
+        self.capacity = 0
         self.stamp = 1
         self.count = 0
         self.caps = []
         self.waiting = set()
 
     def __dealloc__(self):
+        self.release()
+        free(self.held)
+
+    cdef int reserve(self, int capacity) except -1:
+        """Room for `capacity` threads."""
+        if capacity <= self.capacity:
+            return 0
+        self.release()
+        self.pc = <int *> malloc(capacity * sizeof(int))
+        self.sid = <int *> malloc(capacity * sizeof(int))
+        self.start = <int *> malloc(capacity * sizeof(int))
+        self.wait = <int *> malloc(capacity * sizeof(int))
+        if not (self.pc and self.sid and self.start and self.wait):
+            self.release()
+            raise MemoryError()
+        self.capacity = capacity
+        return 0
+
+    cdef void release(self):
+        """Give the thread arrays back (after a very long sentence, or at the end)."""
         free(self.pc)
         free(self.sid)
         free(self.start)
         free(self.wait)
-        free(self.held)
+        self.pc = self.sid = self.start = self.wait = NULL
+        self.capacity = 0
 
     cdef void clear(self):
         self.count = 0
         self.stamp += 1
-        self.caps = []
-        self.waiting = set()
+        if self.stamp == STAMP_LIMIT:
+            memset(self.held, 0, self.size * sizeof(int))
+            self.stamp = 1
+        del self.caps[:]
+        if self.waiting:
+            self.waiting.clear()
 
     cdef inline void push(self, int pc, int sid, int start, object caps, int wait):
         cdef int k = self.count
@@ -163,7 +197,7 @@ cdef class _Threads:
 
 
 cdef class _Search:
-    """The state of one finditer call."""
+    """A finditer run: the closures' working memory and the steps counted."""
 
     cdef Code code
     cdef object program
@@ -175,24 +209,27 @@ cdef class _Search:
     cdef list stack_caps
     cdef long steps
 
-    def __cinit__(self, Code code, object program, object ctx, int n):
+    def __cinit__(self, Code code):
         self.code = code
-        self.program = program
-        self.ctx = ctx
-        self.n = n
-        self.visited = <int *> malloc(max(code.size, 1) * sizeof(int))
+        self.visited = <int *> calloc(max(code.size, 1), sizeof(int))
         self.stack = <int *> malloc((code.size + 1) * sizeof(int))
         if not self.visited or not self.stack:
             raise MemoryError()
-        for i in range(code.size):
-            self.visited[i] = 0
         self.closure = 0
         self.stack_caps = []
-        self.steps = 0
 
     def __dealloc__(self):
         free(self.visited)
         free(self.stack)
+
+    cdef void begin(self, object program, object ctx, int n):
+        self.program = program
+        self.ctx = ctx
+        self.n = n
+        self.steps = 0
+
+    cdef void end(self):
+        self.program = self.ctx = None
 
     cdef int add(self, _Threads threads, int pc, int pos, int sid, int start,
                  object caps) except -1:
@@ -204,6 +241,9 @@ cdef class _Search:
         cdef list stack_caps = self.stack_caps
         del stack_caps[:]
         self.closure += 1
+        if self.closure == STAMP_LIMIT:
+            memset(self.visited, 0, self.code.size * sizeof(int))
+            self.closure = 1
         cdef int closure = self.closure
         cdef int *visited = self.visited
         while True:
@@ -349,12 +389,44 @@ cdef list _finditer(program, ctx, int limit, char *can_start, list out):
     if code is None:
         code = program.native = Code(program.code)
     cdef int n = ctx.n
-    cdef object tokens = ctx.tokens
     cdef int capacity = code.size + code.spans * (n + 2) + 1
-    cdef _Threads clist = _Threads(capacity, code.size)
-    cdef _Threads nlist = _Threads(capacity, code.size)
+    cdef _Threads clist, nlist
+    cdef _Search search
+    cdef bint own = not code.busy
+    if not own:  # a run of the same program inside this one: memory of its own
+        clist, nlist, search = _Threads(code.size), _Threads(code.size), _Search(code)
+    else:
+        if code.search is None:
+            code.clist, code.nlist, code.search = (
+                _Threads(code.size), _Threads(code.size), _Search(code))
+        clist, nlist, search = code.clist, code.nlist, code.search
+        code.busy = True
+    try:
+        clist.reserve(capacity)
+        nlist.reserve(capacity)
+        clist.clear()
+        nlist.clear()
+        search.begin(program, ctx, n)
+        _run(code, search, clist, nlist, ctx, limit, can_start, out)
+        ctx.steps += search.steps
+    finally:
+        search.end()
+        del clist.caps[:], nlist.caps[:]
+        if capacity > KEEP_CAPACITY:
+            clist.release()
+            nlist.release()
+        if own:
+            code.busy = False
+    return out
+
+
+cdef int _run(Code code, _Search search, _Threads clist, _Threads nlist, object ctx,
+              int limit, char *can_start, list out) except -1:
+    """The search loop of vm.finditer."""
+    cdef object program = search.program
+    cdef int n = search.n
+    cdef object tokens = ctx.tokens
     cdef _Threads swap
-    cdef _Search search = _Search(code, program, ctx, n)
     cdef dict pending = {}  # search id -> (start, end, caps) of its best match so far
     cdef int head = 0, last = 0, pos = -1, i, j, pc, sid, start, wait, op
     cdef object caps, tok = None
@@ -389,8 +461,8 @@ cdef list _finditer(program, ctx, int limit, char *can_start, list out):
                 # new search for the next match starts here, behind the survivors.
                 clist.count = i
                 del clist.caps[i:]
-                clist.stamp += 1
-                clist.waiting = set()
+                clist.stamp += 1  # (STAMP_LIMIT is far: clear() resets before it is reached)
+                clist.waiting.clear()
                 for j in range(clist.count):
                     if clist.wait[j] < 0:
                         clist.held[clist.pc[j]] = clist.stamp
@@ -428,8 +500,7 @@ cdef list _finditer(program, ctx, int limit, char *can_start, list out):
         start, end, caps = pending.pop(head)
         out.append(Match(start, end, _captures(program, caps)))
         head += 1
-    ctx.steps += search.steps
-    return out
+    return 0
 
 
 cdef class _States:
@@ -437,6 +508,8 @@ cdef class _States:
     instruction, span waits (pc, other end) by a set."""
 
     cdef int count
+    cdef int capacity
+    cdef int size
     cdef int *pc
     cdef int *other  # the span's other end, or -1 for a token test
     cdef int *held
@@ -444,28 +517,47 @@ cdef class _States:
     cdef set waiting
     cdef int width
 
-    def __cinit__(self, int capacity, int size, int width):
-        self.pc = <int *> malloc(capacity * sizeof(int))
-        self.other = <int *> malloc(capacity * sizeof(int))
-        self.held = <int *> malloc(max(size, 1) * sizeof(int))
-        if not (self.pc and self.other and self.held):
+    def __cinit__(self, int size):
+        self.size = size
+        self.held = <int *> calloc(max(size, 1), sizeof(int))
+        if not self.held:
             raise MemoryError()
-        for i in range(size):
-            self.held[i] = 0
+        self.capacity = 0
         self.stamp = 1
         self.count = 0
         self.waiting = set()
-        self.width = width
 
     def __dealloc__(self):
+        self.release()
+        free(self.held)
+
+    cdef int reserve(self, int capacity, int width) except -1:
+        self.width = width
+        if capacity <= self.capacity:
+            return 0
+        self.release()
+        self.pc = <int *> malloc(capacity * sizeof(int))
+        self.other = <int *> malloc(capacity * sizeof(int))
+        if not self.pc or not self.other:
+            self.release()
+            raise MemoryError()
+        self.capacity = capacity
+        return 0
+
+    cdef void release(self):
         free(self.pc)
         free(self.other)
-        free(self.held)
+        self.pc = self.other = NULL
+        self.capacity = 0
 
     cdef void clear(self):
         self.count = 0
         self.stamp += 1
-        self.waiting = set()
+        if self.stamp == STAMP_LIMIT:
+            memset(self.held, 0, self.size * sizeof(int))
+            self.stamp = 1
+        if self.waiting:
+            self.waiting.clear()
 
     cdef inline void add(self, int pc, int other):
         cdef object key
@@ -484,7 +576,8 @@ cdef class _States:
 
 
 cdef class _Body:
-    """One run of a lookaround body (vm._closure_set, _advance, _scan, _anchored)."""
+    """A run of a lookaround body (vm._closure_set, _advance, _scan, _anchored), on working
+    memory its program keeps between runs."""
 
     cdef Code code
     cdef object program
@@ -498,30 +591,38 @@ cdef class _Body:
     cdef _States states
     cdef _States spare
 
-    def __cinit__(self, object program, object ctx):
-        cdef Code code = program.native
-        if code is None:
-            code = program.native = Code(program.code)
+    def __cinit__(self, Code code):
         self.code = code
-        self.program = program
-        self.ctx = ctx
-        self.n = ctx.n
-        self.reverse = program.reverse
-        self.visited = <int *> malloc(max(code.size, 1) * sizeof(int))
+        self.visited = <int *> calloc(max(code.size, 1), sizeof(int))
         self.stack = <int *> malloc((2 * code.size + 2) * sizeof(int))
         if not self.visited or not self.stack:
             raise MemoryError()
-        for i in range(code.size):
-            self.visited[i] = 0
         self.closure = 0
-        self.steps = 0
-        capacity = code.size + code.spans * (self.n + 2) + 1
-        self.states = _States(capacity, code.size, self.n + 2)
-        self.spare = _States(capacity, code.size, self.n + 2)
+        self.states = _States(code.size)
+        self.spare = _States(code.size)
 
     def __dealloc__(self):
         free(self.visited)
         free(self.stack)
+
+    cdef int begin(self, object program, object ctx) except -1:
+        self.program = program
+        self.ctx = ctx
+        self.n = ctx.n
+        self.reverse = program.reverse
+        self.steps = 0
+        capacity = self.code.size + self.code.spans * (self.n + 2) + 1
+        self.states.reserve(capacity, self.n + 2)
+        self.spare.reserve(capacity, self.n + 2)
+        self.states.clear()
+        self.spare.clear()
+        return 0
+
+    cdef void end(self):
+        self.program = self.ctx = None
+        if self.states.capacity > KEEP_CAPACITY:
+            self.states.release()
+            self.spare.release()
 
     cdef bint close(self, _States states, int pc, int pos) except -1:
         """Add the consuming states reachable from `pc` at `pos`; True if MATCH is."""
@@ -529,6 +630,9 @@ cdef class _Body:
         cdef int depth = 1, op, other
         cdef bint matched = False
         self.closure += 1
+        if self.closure == STAMP_LIMIT:
+            memset(self.visited, 0, code.size * sizeof(int))
+            self.closure = 1
         cdef int closure = self.closure
         self.stack[0] = pc
         while depth:
@@ -588,38 +692,66 @@ cdef class _Body:
         return matched
 
 
+cdef _Body _body(object program, object ctx):
+    """The program's lookaround runner, ready for a run (a fresh one inside a run of its own)."""
+    cdef Code code = program.native
+    if code is None:
+        code = program.native = Code(program.code)
+    cdef _Body body
+    if code.busy:
+        body = _Body(code)
+    else:
+        if code.body is None:
+            code.body = _Body(code)
+        body = code.body
+        code.busy = True
+    body.begin(program, ctx)
+    return body
+
+
+cdef void _done(_Body body):
+    body.ctx.steps += body.steps
+    body.end()
+    if body.code.body is body:
+        body.code.busy = False
+
+
 def scan(program, ctx, bint ahead) -> list:
     """vm._scan: for every position p, does the body match some span ending at p (behind) or
     starting at p (ahead, program reversed and run from the sentence end)? One pass."""
-    cdef _Body body = _Body(program, ctx)
+    cdef _Body body = _body(program, ctx)
     cdef int n = body.n, pos, step = -1 if ahead else 1
     cdef list result = [False] * (n + 1)
     cdef bint carried = False, matched
     pos = n if ahead else 0
-    while True:
-        matched = body.close(body.states, 0, pos) or carried
-        result[pos] = matched
-        if (pos == 0) if ahead else (pos == n):
-            break
-        carried = body.advance(pos)
-        pos += step
-    ctx.steps += body.steps
+    try:
+        while True:
+            matched = body.close(body.states, 0, pos) or carried
+            result[pos] = matched
+            if (pos == 0) if ahead else (pos == n):
+                break
+            carried = body.advance(pos)
+            pos += step
+    finally:
+        _done(body)
     return result
 
 
 def anchored(program, ctx, int pos) -> bool:
     """vm._anchored: does the body match a span starting at `pos` (forward program) or ending
     there (reversed program)?"""
-    cdef _Body body = _Body(program, ctx)
+    cdef _Body body = _body(program, ctx)
     cdef int step = -1 if body.reverse else 1
     cdef bint found = False
-    if body.close(body.states, 0, pos):
-        found = True
-    else:
-        while body.states.count and (pos > 0 if body.reverse else pos < body.n):
-            if body.advance(pos):
-                found = True
-                break
-            pos += step
-    ctx.steps += body.steps
+    try:
+        if body.close(body.states, 0, pos):
+            found = True
+        else:
+            while body.states.count and (pos > 0 if body.reverse else pos < body.n):
+                if body.advance(pos):
+                    found = True
+                    break
+                pos += step
+    finally:
+        _done(body)
     return found
