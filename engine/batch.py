@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import multiprocessing as mp
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from itertools import islice
 
-from engine.api import DocumentResult, Engine
+from engine.api import Engine
 
 CHUNK = 8  # documents per task: enough to hide the cost of a round trip
 WINDOW = 4  # chunks in flight per worker
@@ -28,8 +28,9 @@ def _init(engine: Engine | None) -> None:
         _ENGINE = engine
 
 
-def _run_chunk(docs: list) -> list[DocumentResult]:
-    return list(_ENGINE.extract_many(docs))
+def _run_chunk(docs: list, prepare: Callable | None) -> list:
+    results = _ENGINE.extract_many(docs)
+    return [prepare(r) for r in results] if prepare is not None else list(results)
 
 
 def _chunks(docs: Iterable, size: int) -> Iterator[list]:
@@ -38,10 +39,14 @@ def _chunks(docs: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def extract_parallel(engine: Engine, docs: Iterable, jobs: int) -> Iterator[DocumentResult]:
-    """Like Engine.extract_many, in `jobs` processes; results in input order, streaming."""
+def extract_parallel(engine: Engine, docs: Iterable, jobs: int,
+                     prepare: Callable | None = None) -> Iterator:
+    """Like Engine.extract_many, in `jobs` processes; results in input order, streaming.
+    `prepare` (picklable), if given, is applied to each DocumentResult where it was made, and
+    its value is yielded instead (outputs.render: the output lines, written by the workers)."""
     if jobs <= 1:
-        yield from engine.extract_many(docs)
+        for result in engine.extract_many(docs):
+            yield prepare(result) if prepare is not None else result
         return
     global _ENGINE
     if "fork" in mp.get_all_start_methods():
@@ -54,7 +59,7 @@ def extract_parallel(engine: Engine, docs: Iterable, jobs: int) -> Iterator[Docu
         pending: deque = deque()
         chunks = _chunks(docs, CHUNK)
         for chunk in chunks:
-            pending.append(pool.submit(_run_chunk, chunk))
+            pending.append(pool.submit(_run_chunk, chunk, prepare))
             if len(pending) >= jobs * WINDOW:
                 yield from pending.popleft().result()
         while pending:

@@ -56,10 +56,11 @@ def run(inputs, rules, output, fmt, text_column, jobs) -> None:
     on. On a terminal, a progress bar shows documents, facts and documents per second.
     """
     from collections import deque
+    from functools import partial
 
     from engine.batch import extract_parallel
     from engine.inputs import read_inputs
-    from engine.outputs import WRITERS
+    from engine.outputs import WRITERS, render
 
     eng = _load(rules)
     writer = WRITERS[fmt](output)
@@ -87,15 +88,14 @@ def run(inputs, rules, output, fmt, text_column, jobs) -> None:
             error(item.id, item.error, item.source)
 
     with _progress() as advance:
-        for result in extract_parallel(eng, readable(), jobs):
+        for result in extract_parallel(eng, readable(), jobs, partial(render, fmt)):
             unreadable_before_next()
             order.popleft()  # this result's own entry
             counts["documents"] += 1
             if result.error is not None:
                 error(result.doc, result.error, "")
-            for fact in result.facts:
-                writer.fact(fact)
-            counts["facts"] += len(result.facts)
+            output.write(result.text)
+            counts["facts"] += result.facts
             output.flush()
             advance(counts)
         unreadable_before_next()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
+from typing import NamedTuple
 
 from engine.facts import Fact
 
@@ -17,7 +19,7 @@ def error_record(doc: str, message: str, source: str = "") -> dict:
 
 
 class JsonlWriter:
-    def __init__(self, stream):
+    def __init__(self, stream, header: bool = True):
         self.stream = stream
 
     def fact(self, fact: Fact) -> None:
@@ -31,9 +33,10 @@ class JsonlWriter:
 class CsvWriter:
     """One row per fact; `args` holds the arguments as JSON so no information is lost."""
 
-    def __init__(self, stream):
+    def __init__(self, stream, header: bool = True):
         self.writer = csv.DictWriter(stream, CSV_COLUMNS)
-        self.writer.writeheader()
+        if header:
+            self.writer.writeheader()
 
     def fact(self, fact: Fact) -> None:
         d = fact.to_dict()
@@ -51,3 +54,23 @@ class CsvWriter:
 
 
 WRITERS = {"jsonl": JsonlWriter, "csv": CsvWriter}
+
+
+class Rendered(NamedTuple):
+    """A document's result with its facts already written out as lines of the output."""
+
+    doc: str
+    error: str | None
+    facts: int
+    text: str
+
+
+def render(fmt: str, result) -> Rendered:
+    """Write a DocumentResult's facts as `fmt` lines. `assay run --jobs N` does this in the
+    workers, so that the process writing the output only writes (and has no Facts to unpickle
+    and serialise while the workers want both cores)."""
+    buffer = io.StringIO()
+    writer = WRITERS[fmt](buffer, header=False)
+    for fact in result.facts:
+        writer.fact(fact)
+    return Rendered(result.doc, result.error, len(result.facts), buffer.getvalue())
