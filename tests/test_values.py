@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import engine
 from engine.cli import main
@@ -283,3 +285,31 @@ def test_weekdays_and_dated_expressions_resolve_as_dateparser_does():
             assert resolve(expr, base) == _resolve_with_dateparser(expr, base), (phrase, base)
             checked += 1
     assert checked >= 15 * len(bases)
+
+
+_WORDS = ["up to", "at least", "more than", "as many as", "27 July 2016",
+          "up", "to", "at", "least", "45", "1,200", "12.5", "3rd", "some", "dozens", "of",
+          "two", "hundred", "thousand", "villages", "people", "Tuesday", "27", "July", "2016",
+          "Sept.", "last", "week", "on", ",", "-", "more", "than", "nearly", "ones", "km",
+          "12km", "Mayor", "May", "mid-2015", "as", "many", "killed", "1990s", "a", "half"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=12), st.booleans())
+def test_the_per_word_prefilter_never_hides_a_value(words, glued):
+    """ValueGrammar.find first asks, once per word, whether the word can begin a terminal
+    (a partial match of its own text); the values found are those found without that filter."""
+    text = ("" if glued else " ").join(words)
+    tokens = get_tokenizer().tokens(text)
+    for name in ("quantity", "date"):
+        grammar = builtin_grammar(name)
+        assert grammar._prefix is not None
+        filtered = grammar.find(tokens, text)
+        prefix, grammar._prefix = grammar._prefix, None
+        grammar._may_start.clear()
+        try:
+            unfiltered = grammar.find(tokens, text)
+        finally:
+            grammar._prefix = prefix
+            grammar._may_start.clear()
+        assert filtered == unfiltered, (name, text)

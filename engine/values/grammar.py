@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import regex
 from lark import Lark, Token, Tree, UnexpectedInput
 from lark.exceptions import LarkError, VisitError
 from lark.lexer import PatternStr
@@ -97,6 +98,11 @@ class ValueGrammar:
         # one pass over a token tells whether any terminal starts there (most tokens: none)
         self._any = re.compile("|".join(
             f"(?{'i' if rx.flags & re.IGNORECASE else ''}:{rx.pattern})" for rx in self._starts))
+        # and, before that, whether a token's own text can begin a terminal's match, asked once
+        # per word (see _prefix_filter): most tokens cannot, and the alternation above costs
+        # about 11,000 instructions a try
+        self._prefix = _prefix_filter(self._any.pattern)
+        self._may_start: dict[str, bool] = {}
         self.parse = lru_cache(maxsize=20_000)(self._parse)
 
     @staticmethod
@@ -155,8 +161,15 @@ class ValueGrammar:
         # it reaches ("as many as" starts at "as" and covers "many")
         reach = [-1] * n
         any_match = self._any.match
+        may_start = self._may_start
         for i, tok in enumerate(tokens):
-            if any_match(text, tok.start) is None:
+            may = may_start.get(tok.text)
+            if may is None:
+                if len(may_start) >= 200_000:
+                    may_start.clear()
+                may = may_start[tok.text] = (self._prefix is None or
+                                             self._prefix.match(tok.text, partial=True) is not None)
+            if not may or any_match(text, tok.start) is None:
                 continue
             for rx in self._starts:
                 m = rx.match(text, tok.start)
@@ -190,6 +203,20 @@ class ValueGrammar:
                         out.append((s, e, value))
             i = j
         return out
+
+
+def _prefix_filter(pattern: str):
+    """The terminals as a `regex` pattern that, matched partially against a token's own text,
+    says whether a match can start at the token: whatever matches at the token's start in the
+    sentence either ends inside the token (then the token's text matches) or runs past it (then
+    the text is a prefix of the match, a partial match). Only lookbehind and \\B look before the
+    start, where the token's text alone shows nothing: with either, no filter (None)."""
+    if "(?<" in pattern or "\\B" in pattern:
+        return None
+    try:
+        return regex.compile(pattern, regex.VERSION0)
+    except regex.error:
+        return None
 
 
 def _find(tree: Tree, name: str):
