@@ -39,7 +39,7 @@ class Token(NamedTuple):
     end: int
     text: str
     lower: str
-    norm: str  # lowercased, accents stripped, quotes and unicode normalised (textacy)
+    norm: str  # lowercased, accents stripped, quotes and unicode normalised (as textacy does)
     lemma: str  # lookup lemma, lowercased
     shape: str
     spacy_norm: str  # spaCy's own NORM, for spaCy Matcher patterns
