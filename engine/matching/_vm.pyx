@@ -123,7 +123,8 @@ cdef class Code:
 
 cdef class _Threads:
     """One list of threads (pc, search id, start, capture events, span end or -1), and the
-    states it holds: a stamp per instruction, a set of (pc, end) for span waits."""
+    states it holds: a stamp per instruction, a set of (pc, end) for span waits. Lookaround
+    runs use it as a plain set of states (pc, the span's other end or -1)."""
 
     cdef int count
     cdef int capacity
@@ -135,7 +136,8 @@ cdef class _Threads:
     cdef list caps
     cdef int *held  # held[pc] == stamp: a thread of this list is at pc
     cdef int stamp
-    cdef set waiting  # pc * (n + 2) + end of the span-waiting threads
+    cdef set waiting  # pc * width + end of the span-waiting threads
+    cdef int width  # n + 2
 
     def __cinit__(self, int size):
         self.size = size
@@ -152,8 +154,9 @@ cdef class _Threads:
         self.release()
         free(self.held)
 
-    cdef int reserve(self, int capacity) except -1:
-        """Room for `capacity` threads."""
+    cdef int reserve(self, int capacity, int width) except -1:
+        """Room for `capacity` threads, in a sentence of width - 2 tokens."""
+        self.width = width
         if capacity <= self.capacity:
             return 0
         self.release()
@@ -185,6 +188,27 @@ cdef class _Threads:
         del self.caps[:]
         if self.waiting:
             self.waiting.clear()
+
+    cdef inline bint hold(self, int pc):
+        """Whether pc was free (a thread at a token test or MATCH); it is held now."""
+        if self.held[pc] == self.stamp:
+            return False
+        self.held[pc] = self.stamp
+        return True
+
+    cdef inline bint hold_span(self, int pc, int end) except -1:
+        """Whether (pc, end) was free (a thread waiting for a span's end); held now."""
+        key = pc * self.width + end
+        if key in self.waiting:
+            return False
+        self.waiting.add(key)
+        return True
+
+    cdef inline int add(self, int pc, int other) except -1:
+        """A state of a lookaround run, unless held already."""
+        if self.hold(pc) if other < 0 else self.hold_span(pc, other):
+            self.push(pc, 0, 0, None, other)
+        return 0
 
     cdef inline void push(self, int pc, int sid, int start, object caps, int wait):
         cdef int k = self.count
@@ -250,16 +274,13 @@ cdef class _Search:
             self.steps += 1
             op = code.op[pc]
             if op == TOK or op == MATCH:
-                if threads.held[pc] != threads.stamp:
-                    threads.held[pc] = threads.stamp
+                if threads.hold(pc):
                     threads.push(pc, sid, start, caps, -1)
             elif op == SPAN:
                 ends = _table(self.ctx, code.args[pc]).by_start.get(pos)
                 if ends:
                     for end in ends:
-                        key = pc * (self.n + 2) + end
-                        if key not in threads.waiting:
-                            threads.waiting.add(key)
+                        if threads.hold_span(pc, end):
                             threads.push(pc, sid, start, caps, end)
             elif visited[pc] != closure:
                 visited[pc] = closure
@@ -402,8 +423,8 @@ cdef list _finditer(program, ctx, int limit, char *can_start, list out):
         clist, nlist, search = code.clist, code.nlist, code.search
         code.busy = True
     try:
-        clist.reserve(capacity)
-        nlist.reserve(capacity)
+        clist.reserve(capacity, n + 2)
+        nlist.reserve(capacity, n + 2)
         clist.clear()
         nlist.clear()
         search.begin(program, ctx, n)
@@ -465,9 +486,9 @@ cdef int _run(Code code, _Search search, _Threads clist, _Threads nlist, object 
                 clist.waiting.clear()
                 for j in range(clist.count):
                     if clist.wait[j] < 0:
-                        clist.held[clist.pc[j]] = clist.stamp
+                        clist.hold(clist.pc[j])
                     else:
-                        clist.waiting.add(clist.pc[j] * (n + 2) + clist.wait[j])
+                        clist.hold_span(clist.pc[j], clist.wait[j])
                 last = sid + 1
                 search.add(clist, 0, pos, last, pos, None)
                 continue
@@ -478,8 +499,7 @@ cdef int _run(Code code, _Search search, _Threads clist, _Threads nlist, object 
                     search.add(nlist, pc + 1, pos + 1, sid, start, caps)
             elif wait == pos + 1:  # a span ends with this token
                 search.add(nlist, pc + 1, pos + 1, sid, start, caps)
-            elif pc * (n + 2) + wait not in nlist.waiting:
-                nlist.waiting.add(pc * (n + 2) + wait)
+            elif nlist.hold_span(pc, wait):
                 nlist.push(pc, sid, start, caps, wait)
         # Searches with no thread left are decided, oldest first.
         while head in pending:
@@ -503,78 +523,6 @@ cdef int _run(Code code, _Search search, _Threads clist, _Threads nlist, object 
     return 0
 
 
-cdef class _States:
-    """A set of NFA states for lookaround bodies (vm._closure_set): token tests by a stamp per
-    instruction, span waits (pc, other end) by a set."""
-
-    cdef int count
-    cdef int capacity
-    cdef int size
-    cdef int *pc
-    cdef int *other  # the span's other end, or -1 for a token test
-    cdef int *held
-    cdef int stamp
-    cdef set waiting
-    cdef int width
-
-    def __cinit__(self, int size):
-        self.size = size
-        self.held = <int *> calloc(max(size, 1), sizeof(int))
-        if not self.held:
-            raise MemoryError()
-        self.capacity = 0
-        self.stamp = 1
-        self.count = 0
-        self.waiting = set()
-
-    def __dealloc__(self):
-        self.release()
-        free(self.held)
-
-    cdef int reserve(self, int capacity, int width) except -1:
-        self.width = width
-        if capacity <= self.capacity:
-            return 0
-        self.release()
-        self.pc = <int *> malloc(capacity * sizeof(int))
-        self.other = <int *> malloc(capacity * sizeof(int))
-        if not self.pc or not self.other:
-            self.release()
-            raise MemoryError()
-        self.capacity = capacity
-        return 0
-
-    cdef void release(self):
-        free(self.pc)
-        free(self.other)
-        self.pc = self.other = NULL
-        self.capacity = 0
-
-    cdef void clear(self):
-        self.count = 0
-        self.stamp += 1
-        if self.stamp == STAMP_LIMIT:
-            memset(self.held, 0, self.size * sizeof(int))
-            self.stamp = 1
-        if self.waiting:
-            self.waiting.clear()
-
-    cdef inline void add(self, int pc, int other):
-        cdef object key
-        if other < 0:
-            if self.held[pc] == self.stamp:
-                return
-            self.held[pc] = self.stamp
-        else:
-            key = pc * self.width + other
-            if key in self.waiting:
-                return
-            self.waiting.add(key)
-        self.pc[self.count] = pc
-        self.other[self.count] = other
-        self.count += 1
-
-
 cdef class _Body:
     """A run of a lookaround body (vm._closure_set, _advance, _scan, _anchored), on working
     memory its program keeps between runs."""
@@ -588,8 +536,8 @@ cdef class _Body:
     cdef int closure
     cdef int *stack
     cdef long steps
-    cdef _States states
-    cdef _States spare
+    cdef _Threads states
+    cdef _Threads spare
 
     def __cinit__(self, Code code):
         self.code = code
@@ -598,8 +546,8 @@ cdef class _Body:
         if not self.visited or not self.stack:
             raise MemoryError()
         self.closure = 0
-        self.states = _States(code.size)
-        self.spare = _States(code.size)
+        self.states = _Threads(code.size)
+        self.spare = _Threads(code.size)
 
     def __dealloc__(self):
         free(self.visited)
@@ -624,7 +572,7 @@ cdef class _Body:
             self.states.release()
             self.spare.release()
 
-    cdef bint close(self, _States states, int pc, int pos) except -1:
+    cdef bint close(self, _Threads states, int pc, int pos) except -1:
         """Add the consuming states reachable from `pc` at `pos`; True if MATCH is."""
         cdef Code code = self.code
         cdef int depth = 1, op, other
@@ -672,14 +620,14 @@ cdef class _Body:
         cdef Code code = self.code
         cdef int nxt = pos - 1 if self.reverse else pos + 1
         cdef object token = self.ctx.tokens[nxt if self.reverse else pos]
-        cdef _States now = self.states, out = self.spare
+        cdef _Threads now = self.states, out = self.spare
         cdef bint matched = False
         cdef int i, pc, other
         out.clear()
         for i in range(now.count):
             self.steps += 1
             pc = now.pc[i]
-            other = now.other[i]
+            other = now.wait[i]
             if other < 0:
                 if code.args[pc](token):
                     matched |= self.close(out, pc + 1, nxt)
