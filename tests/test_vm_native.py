@@ -8,6 +8,7 @@ import importlib.util
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,18 @@ def test_the_pack_finds_the_same_facts_compiled_and_interpreted(monkeypatch):
     interpreted = _facts(paths)
     assert compiled
     assert json.dumps(compiled, sort_keys=True) == json.dumps(interpreted, sort_keys=True)
+
+
+def test_a_module_older_than_its_source_is_reported(tmp_path):
+    from engine.matching import _warn_if_stale
+
+    built, source = tmp_path / "_vm.cpython-311-x86_64-linux-gnu.so", tmp_path / "_vm.pyx"
+    built.write_bytes(b"")
+    source.write_text("")
+    os.utime(built, (1_000, 1_000))
+    with pytest.warns(UserWarning, match="rebuild it with `pip install -e .`"):
+        _warn_if_stale(tmp_path)
+    os.utime(built, (2_000_000_000, 2_000_000_000))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _warn_if_stale(tmp_path)  # built after its last change: nothing to say

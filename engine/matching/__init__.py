@@ -10,8 +10,7 @@ import warnings
 from pathlib import Path
 
 
-def _warn_if_stale() -> None:
-    here = Path(__file__).parent
+def _warn_if_stale(here: Path) -> None:
     for built in [*here.glob("*.so"), *here.glob("*.pyd")]:
         stem = built.name.split(".", 1)[0]
         source = here / f"{stem}.pyx"
@@ -21,4 +20,4 @@ def _warn_if_stale() -> None:
                           stacklevel=2)
 
 
-_warn_if_stale()
+_warn_if_stale(Path(__file__).parent)
