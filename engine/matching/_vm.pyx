@@ -55,10 +55,12 @@ cdef inline bint _holds(object ctx, object program, int kind, int index, int pos
 cdef bint _look(object ctx, object look, int pos) except -1:
     """MatchContext.look, step for step, on the same memos: whether a lookaround holds."""
     cdef bint negate = look.negate
+    cdef int first, last
     if look.required:  # the body needs a token that is not on its side of `pos`
         bounds = ctx._bounds.get(look.key)
         if bounds is None:
-            bounds = ctx._bounds[look.key] = ctx.bounds(look.required)
+            _bounds(ctx, look.required, ctx.n, &first, &last)
+            bounds = ctx._bounds[look.key] = (first, last)
         if (<int> bounds[1] < pos) if look.ahead else (<int> bounds[0] >= pos):
             return negate
     memo = ctx._looks
@@ -326,34 +328,33 @@ cdef dict _where(object ctx, str name):
     return where
 
 
-cdef int _limit(object ctx, tuple required, int n) except -2:
-    """MatchContext.bounds(required)[1]: the last position at which every required set still
-    occurs (-1 where one is absent)."""
-    cdef int last = n, hi, end
+cdef int _bounds(object ctx, tuple required, int n, int *first, int *last) except -1:
+    """MatchContext.bounds(required): the first position by which every required set has
+    occurred, and the last at which each still occurs; (n, -1) where one is absent."""
+    cdef int lo, hi, start, end
     cdef dict where
     cdef list positions
+    first[0], last[0] = -1, n
     for keys in required:
-        hi = -1
+        lo, hi = n, -1
         for name, values in keys:
             where = _where(ctx, name)
             if len(values) < len(where):
                 for value in values:
                     positions = where.get(value)
                     if positions is not None:
-                        end = positions[len(positions) - 1]
-                        if end > hi:
-                            hi = end
+                        start, end = positions[0], positions[len(positions) - 1]
+                        lo, hi = min(lo, start), max(hi, end)
             else:
                 for value, positions in where.items():
                     if value in values:
-                        end = positions[len(positions) - 1]
-                        if end > hi:
-                            hi = end
+                        start, end = positions[0], positions[len(positions) - 1]
+                        lo, hi = min(lo, start), max(hi, end)
         if hi < 0:
-            return -1
-        if hi < last:
-            last = hi
-    return last
+            first[0], last[0] = n, -1
+            return 0
+        first[0], last[0] = max(first[0], lo), min(last[0], hi)
+    return 0
 
 
 cdef int _mark_starts(object program, object ctx, char *can_start, int limit) except -1:
@@ -384,7 +385,9 @@ def finditer(program, ctx) -> list:
     (vm.finditer)."""
     cdef list out = []
     cdef int n = ctx.n
-    cdef int limit = _limit(ctx, program.required, n) if program.required else n
+    cdef int first, limit = n
+    if program.required:
+        _bounds(ctx, program.required, n, &first, &limit)
     if limit < 0:
         return out  # a token every match needs is not in the sentence
     cdef bint skips = program.skips
