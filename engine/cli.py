@@ -31,8 +31,18 @@ def _load(rules):
         sys.exit(2)
 
 
+def _matcher_build() -> str:
+    """Whether this install runs the compiled matcher (hatch_build.py), found without importing
+    it (and spaCy with it)."""
+    from importlib.util import find_spec
+
+    compiled = find_spec("engine.matching._vm") is not None
+    return "compiled matcher" if compiled else "pure-Python matcher: see the README to compile it"
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="assay")
+@click.version_option(__version__, prog_name="assay",
+                      message=f"%(prog)s %(version)s ({_matcher_build()})")
 def main() -> None:
     """Rule-based extraction of auditable facts from news text."""
 

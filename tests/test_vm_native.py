@@ -90,3 +90,13 @@ def test_a_module_older_than_its_source_is_reported(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _warn_if_stale(tmp_path)  # built after its last change: nothing to say
+
+
+def test_version_says_which_matcher_runs():
+    from click.testing import CliRunner
+
+    from engine.cli import main
+
+    out = CliRunner().invoke(main, ["--version"]).output
+    assert out.startswith("assay ")
+    assert ("pure-Python matcher" if PURE_PYTHON else "(compiled matcher)") in out
