@@ -31,18 +31,22 @@ def _load(rules):
         sys.exit(2)
 
 
-def _matcher_build() -> str:
-    """Whether this install runs the compiled matcher (hatch_build.py), found without importing
-    it (and spaCy with it)."""
+def _print_version(ctx: click.Context, _param, value: bool) -> None:
+    """The version, and whether this install runs the compiled matcher (hatch_build.py),
+    found without importing it (and spaCy with it); looked up only when asked for."""
+    if not value or ctx.resilient_parsing:
+        return
     from importlib.util import find_spec
 
     compiled = find_spec("engine.matching._vm") is not None
-    return "compiled matcher" if compiled else "pure-Python matcher: see the README to compile it"
+    build = "compiled matcher" if compiled else "pure-Python matcher: see the README to compile it"
+    click.echo(f"assay {__version__} ({build})")
+    ctx.exit()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="assay",
-                      message=f"%(prog)s %(version)s ({_matcher_build()})")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=_print_version, help="Show the version and which matcher runs, and exit.")
 def main() -> None:
     """Rule-based extraction of auditable facts from news text."""
 

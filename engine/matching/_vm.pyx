@@ -263,7 +263,6 @@ cdef class _Search:
         consuming states reached to `threads`."""
         cdef Code code = self.code
         cdef int depth = 0, op, end
-        cdef object key
         cdef list stack_caps = self.stack_caps
         del stack_caps[:]
         self.closure += 1

@@ -406,7 +406,6 @@ def all_spans(program: Program, ctx: MatchContext) -> list[tuple[int, int]]:
     return spans
 
 
-
 # The reference implementations, kept for tests that check the compiled ones against them.
 python_finditer, python_scan, python_anchored = finditer, _scan, _anchored
 try:  # the same loops compiled to C, where the extension was built (_vm.pyx)
