@@ -79,7 +79,9 @@ class Document:
     date: str | None = None  # as given in metadata
     sentences: list[Sentence] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
-    find_base_date: Callable[[], Date | None] | None = None  # run once, when first needed
+    # run once, when first needed; given the document rather than bound to it, so that a
+    # document and its tokens are freed as soon as it is done with (no reference cycle)
+    find_base_date: Callable[[Document], Date | None] | None = None
     _base_date: Date | None = None
     _base_known: bool = False
 
@@ -88,7 +90,7 @@ class Document:
         """What relative dates resolve against (metadata, else a dateline): found only when a
         fact needs it, since most documents have no dated fact."""
         if not self._base_known:
-            self._base_date = self.find_base_date() if self.find_base_date else None
+            self._base_date = self.find_base_date(self) if self.find_base_date else None
             self._base_known = True
         return self._base_date
 
