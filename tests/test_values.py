@@ -297,8 +297,9 @@ _WORDS = ["up to", "at least", "more than", "as many as", "27 July 2016",
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=12), st.booleans())
 def test_the_per_word_prefilter_never_hides_a_value(words, glued):
-    """ValueGrammar.find first asks, once per word, whether the word can begin a terminal
-    (a partial match of its own text); the values found are those found without that filter."""
+    """ValueGrammar.find first asks, once per word, which terminals can begin at the word (a
+    partial match of its own text); the values found are those found trying every terminal
+    at every token."""
     text = ("" if glued else " ").join(words)
     tokens = get_tokenizer().tokens(text)
     for name in ("quantity", "date"):
@@ -306,10 +307,10 @@ def test_the_per_word_prefilter_never_hides_a_value(words, glued):
         assert grammar._prefix is not None
         filtered = grammar.find(tokens, text)
         prefix, grammar._prefix = grammar._prefix, None
-        grammar._may_start.clear()
+        grammar._words.clear()
         try:
             unfiltered = grammar.find(tokens, text)
         finally:
             grammar._prefix = prefix
-            grammar._may_start.clear()
+            grammar._words.clear()
         assert filtered == unfiltered, (name, text)

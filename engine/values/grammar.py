@@ -95,14 +95,13 @@ class ValueGrammar:
                         if t.name not in parser.lexer_conf.ignore]
         self._glue = [self._terminal_regex(t) for t in parser.terminals
                       if t.name in parser.lexer_conf.ignore]
-        # one pass over a token tells whether any terminal starts there (most tokens: none)
-        self._any = re.compile("|".join(
-            f"(?{'i' if rx.flags & re.IGNORECASE else ''}:{rx.pattern})" for rx in self._starts))
-        # and, before that, whether a token's own text can begin a terminal's match, asked once
-        # per word (see _prefix_filter): most tokens cannot, and the alternation above costs
-        # about 11,000 instructions a try
-        self._prefix = _prefix_filter(self._any.pattern)
-        self._may_start: dict[str, bool] = {}
+        # Whether a terminal can match at a token is asked first of the token's own text, once
+        # per word (see _prefix_filter): most words can begin none, and trying each terminal
+        # at each token was the grammars' main cost. _words: text -> (the terminals that can
+        # start at such a token, whether it is glue).
+        self._prefix = _prefix_filter("|".join(_inline(rx) for rx in self._starts))
+        self._prefixes = [_prefix_filter(_inline(rx)) for rx in self._starts]
+        self._words: dict[str, tuple[tuple[int, ...], bool]] = {}
         self.parse = lru_cache(maxsize=20_000)(self._parse)
 
     @staticmethod
@@ -155,33 +154,29 @@ class ValueGrammar:
     def find(self, tokens, text: str) -> list[tuple[int, int, dict]]:
         """(start token, end token, value) for every window of tokens the grammar accepts."""
         n = len(tokens)
-        if not n:
-            return []
         # a token takes part if some terminal matches at its start; a match marks every token
         # it reaches ("as many as" starts at "as" and covers "many")
-        reach = [-1] * n
-        any_match = self._any.match
-        may_start = self._may_start
+        reach: list[int] | None = None
+        words, starts = self._words, self._starts
+        infos = []
         for i, tok in enumerate(tokens):
-            may = may_start.get(tok.text)
-            if may is None:
-                if len(may_start) >= 200_000:
-                    may_start.clear()
-                may = may_start[tok.text] = (self._prefix is None or
-                                             self._prefix.match(tok.text, partial=True) is not None)
-            if not may or any_match(text, tok.start) is None:
-                continue
-            for rx in self._starts:
-                m = rx.match(text, tok.start)
+            info = words.get(tok.text) or self._word(tok.text)
+            infos.append(info)
+            for k in info[0]:
+                m = starts[k].match(text, tok.start)
                 if m and m.end() > tok.start:
+                    if reach is None:
+                        reach = [-1] * n
                     reach[i] = max(reach[i], m.end())
+        if reach is None:
+            return []  # no terminal anywhere: the common case
         part = [False] * n
         glue = [False] * n  # what the grammar ignores (commas in dates): inside a phrase only
         covered = -1
         for i, tok in enumerate(tokens):
             covered = max(covered, reach[i])
             part[i] = reach[i] > 0 or tok.start < covered
-            if not part[i] and any(rx.fullmatch(tok.text) for rx in self._glue):
+            if not part[i] and infos[i][1]:
                 part[i] = glue[i] = True
         out = []
         i = 0
@@ -203,6 +198,27 @@ class ValueGrammar:
                         out.append((s, e, value))
             i = j
         return out
+
+
+    def _word(self, word: str) -> tuple[tuple[int, ...], bool]:
+        """What a token with this text can do: the terminals whose match can begin at it, and
+        whether the grammar ignores it (glue)."""
+        if len(self._words) >= 200_000:
+            self._words.clear()
+        if self._prefix is None:
+            can = tuple(range(len(self._starts)))
+        elif self._prefix.match(word, partial=True) is None:
+            can = ()
+        else:
+            can = tuple(k for k, prefix in enumerate(self._prefixes)
+                        if prefix is None or prefix.match(word, partial=True) is not None)
+        info = self._words[word] = (can, any(rx.fullmatch(word) for rx in self._glue))
+        return info
+
+
+def _inline(rx: re.Pattern) -> str:
+    """A terminal's regex as a group that keeps its case flag inside an alternation."""
+    return f"(?{'i' if rx.flags & re.IGNORECASE else ''}:{rx.pattern})"
 
 
 def _prefix_filter(pattern: str):
