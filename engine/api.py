@@ -115,13 +115,21 @@ class Engine:
 
     def __setstate__(self, state: dict) -> None:
         self.ruleset = state["ruleset"]
-        self._build(state.get("lexicon"))
+        self._build(state.get("lexicon"), state.get("rules"))
 
-    def _build(self, lexicon: Lexicon | None = None) -> None:
+    def cache_state(self) -> dict:
+        """What the on-disk cache keeps (engine/cache.py): the state, with the compiled rules,
+        which only the cache's own pickler can store."""
+        return {**self.__getstate__(), "rules": self.rules}
+
+    def _build(self, lexicon: Lexicon | None = None,
+               rules: list[CompiledRule] | None = None) -> None:
         self.tokenizer = get_tokenizer()
         self.lexicon = lexicon or Lexicon(self.ruleset.lexicon, self.tokenizer)
-        active = [r for r in self.ruleset.rules if r.enabled]
-        self.rules = [_compile(r) for r in sorted(active, key=lambda r: r.priority)]
+        if rules is None:
+            active = [r for r in self.ruleset.rules if r.enabled]
+            rules = [_compile(r) for r in sorted(active, key=lambda r: r.priority)]
+        self.rules = rules
         # Trigger index: token keys (field, value) -> rules. A sentence's candidate rules are
         # found through its tokens' orth ids, each mapped once to the rules its form triggers.
         self._index: dict[tuple, list[int]] = {}
@@ -543,9 +551,11 @@ def load(*paths) -> Engine:
 
     paths = paths or (bundled("rules"),)
     key = cache.pack_key(paths)
-    cached = cache.load(key)
-    if cached is not None:
-        return cached
+    state = cache.load(key)
+    if isinstance(state, dict):
+        engine = Engine.__new__(Engine)
+        engine.__setstate__(state)
+        return engine
     engine = Engine(load_rules(paths))
-    cache.store(key, engine)  # pickles the rule set and lexicon; programs are rebuilt
+    cache.store(key, engine.cache_state())
     return engine

@@ -1,8 +1,9 @@
 """A compiled pack cached on disk, keyed by the content of its files, so that `assay try` and
 `assay test` start without re-reading YAML, re-parsing patterns or re-tokenising lexicons.
 
-The cache holds what loading produced (the validated rule set, its parsed patterns and the
-lexicon automata), pickled; programs are rebuilt from it in milliseconds. It lives in
+The cache holds what loading produced (the validated rule set, the lexicon automata and the
+compiled programs), pickled. A program's token tests are generated functions, which pickle
+cannot store: each is stored as its test and generated again on loading (`_Pickler`). It lives in
 $ASSAY_CACHE_DIR, else ~/.cache/assay; ASSAY_CACHE=0 turns it off. A cache file that cannot
 be read is ignored and rewritten: it can only make loading faster, never change a result.
 """
@@ -14,7 +15,9 @@ import os
 import pickle
 import tempfile
 from pathlib import Path
+from types import FunctionType
 
+from engine.patterns.compiler import compile_test
 from engine.rules.loader import rule_files
 from engine.version import __version__
 
@@ -65,7 +68,16 @@ def store(key: str, value) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("wb", dir=folder, delete=False) as stream:
-            pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
+            _Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
         os.replace(stream.name, folder / f"pack-{key}.pickle")
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
         pass  # a cache we cannot write only costs time
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles a generated token test as the test it was generated from."""
+
+    def reducer_override(self, obj):
+        if isinstance(obj, FunctionType) and hasattr(obj, "token_test"):
+            return compile_test, (obj.token_test,)
+        return NotImplemented

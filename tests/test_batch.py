@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 
 from click.testing import CliRunner
 
@@ -63,3 +64,18 @@ def test_cached_pack_gives_the_same_facts(tmp_path, monkeypatch):
     for stale in (tmp_path / "cache").glob("pack-*.pickle"):
         stale.write_bytes(b"garbage")
     assert engine.load(rules).extract("Ali escaped.")  # an unreadable cache is rebuilt
+
+
+def test_cached_pack_keeps_the_compiled_programs(tmp_path, monkeypatch):
+    """The cache stores compiled programs, token tests as the tests they come from: loaded
+    back, every rule's programs equal a fresh compile's (equal tests share one function)."""
+    monkeypatch.setenv("ASSAY_CACHE_DIR", str(tmp_path / "cache"))
+    first = engine.load()
+    (stored,) = (tmp_path / "cache").glob("pack-*.pickle")
+    assert pickle.loads(stored.read_bytes())["rules"] == first.rules
+    second = engine.load()  # from the cache
+    assert second is not first and second.rules == first.rules
+    assert all(p.native is None for c in second.rules for p in c.programs)
+    for text in TEXTS:
+        assert [f.to_dict() for f in second.extract(text)] == [
+            f.to_dict() for f in first.extract(text)]

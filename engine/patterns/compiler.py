@@ -12,6 +12,7 @@ import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from engine.patterns import ast
 from engine.patterns.requirements import token_requirements
@@ -65,15 +66,22 @@ class Program:
     def __len__(self) -> int:
         return len(self.code)
 
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "native": None}  # the compiled form is rebuilt on first use
 
+
+@lru_cache(maxsize=65_536)
 def compile_test(test: ast.Test) -> Callable:
     """A token predicate for a token test: one generated function, so that a test such as
     `[is_title & !is_stop & !lemma=march|may]` costs one call per token, not one per part
     (the VM runs token tests more often than anything else). Constants reach the function
-    through its namespace, never through its source."""
+    through its namespace, never through its source. Equal tests share one function; each
+    knows its test, which is how a compiled pack is pickled (engine/cache.py)."""
     namespace: dict[str, object] = {}
     source = f"lambda tok: {_test_source(test, namespace)}"
-    return eval(source, namespace)  # noqa: S307 (source built from the AST's structure only)
+    function = eval(source, namespace)  # noqa: S307 (source built from the AST's structure only)
+    function.token_test = test
+    return function
 
 
 def _test_source(test: ast.Test, namespace: dict) -> str:
