@@ -23,7 +23,12 @@ from engine.matching.lexicon import Lexicon
 from engine.matching.vm import MatchContext, SpanTable, all_spans, finditer
 from engine.patterns.ast import max_tokens
 from engine.patterns.compiler import Program, compile_pattern
-from engine.patterns.requirements import INDEXED_FIELDS, required_keys, required_sets
+from engine.patterns.requirements import (
+    INDEXED_FIELDS,
+    context_sets,
+    required_keys,
+    required_sets,
+)
 from engine.patterns.spacy_patterns import spacy_to_ast
 from engine.resources import bundled
 from engine.rules.loader import load_rules
@@ -48,9 +53,12 @@ class CompiledRule:
     all_matches: bool  # spaCy semantics: every span, overlaps included
     triggers: frozenset | None  # None: tried on every sentence
     span_triggers: frozenset = frozenset()  # trigger keys that are spans (@class, <value>)
-    conditions: tuple = ()  # further token key sets every match needs one key of
+    # further token key sets the sentence needs a key of: the first `inside` within every
+    # match, the others before or after it (positive lookarounds' bodies)
+    conditions: tuple = ()
+    inside: int = 0
     # The most tokens a match covers, where the pattern is bounded and has no spans: then the
-    # trigger and a token of each condition lie that close together in any match.
+    # trigger and a token of each condition inside lie that close together in any match.
     reach: int | None = None
 
 
@@ -69,24 +77,27 @@ class DocumentResult:
 
 
 def _token_conditions(sets: list[frozenset]) -> tuple:
-    return tuple(s for s in sets[1:] if not any(key[0] == "span" for key in s))
+    return tuple(s for s in sets if not any(key[0] == "span" for key in s))
 
 
 def _compile(rule: Rule) -> CompiledRule:
     if rule.spacy_pattern is not None:
         node = spacy_to_ast(rule.spacy_pattern)
         sets = required_sets(node)
-        conditions = _token_conditions(sets)
+        conditions = _token_conditions(sets[1:])
         return CompiledRule(rule, [compile_pattern(node)], True, sets[0] if sets else None,
-                            conditions=conditions,
+                            conditions=conditions, inside=len(conditions),
                             reach=max_tokens(node) if conditions else None)
     programs = [compile_pattern(node) for node in rule.asts]
     if len(rule.asts) == 1:
         sets = required_sets(rule.asts[0])
-        conditions = _token_conditions(sets)
+        conditions = _token_conditions(sets[1:])
         reach = max_tokens(rule.asts[0]) if conditions else None
+        context = tuple(s for s in _token_conditions(context_sets(rule.asts[0]))
+                        if s not in conditions)
         return CompiledRule(rule, programs, False, sets[0] if sets else None,
-                            conditions=conditions, reach=reach)
+                            conditions=conditions + context, reach=reach,
+                            inside=len(conditions))
     keys = [required_keys(node) for node in rule.asts]
     triggers = None if any(k is None for k in keys) else frozenset().union(*keys)
     return CompiledRule(rule, programs, False, triggers)
@@ -365,7 +376,7 @@ class Engine:
         bit, reach = 1 << i, self.rules[i].reach
         masks, slots = self._orth_masks, self._orth_slots
         triggers = [p for p, orth in enumerate(orths) if masks.get(orth, 0) & bit]
-        for j in range(len(self.rules[i].conditions)):
+        for j in range(self.rules[i].inside):
             shift = j * self._width + i
             near = [p for p, orth in enumerate(orths) if slots.get(orth, 0) >> shift & 1]
             if not any(abs(c - t) < reach for c in near for t in triggers):

@@ -124,3 +124,50 @@ def test_no_search_starts_after_the_last_token_a_match_needs():
     # the words are needed on the right side of the lookaround: "Many" is before, not after
     assert steps("(?= [] many) [!is_punct]{1,3} [lemma=flee]")[0] == []
     assert steps("(?<= many) [lemma=flee]")[0] == [(1, 2)]
+
+
+def test_context_sets_are_the_bodies_of_positive_lookarounds_every_match_passes():
+    from engine.patterns.requirements import context_sets
+
+    assert context_sets(parse("(?<= [lemma=kill] []{0,3}) and b")) == [{("lemma", "kill")}]
+    assert context_sets(parse("b (?= []* (c | d))")) == [{("norm", "c"), ("norm", "d")}]
+    assert context_sets(parse("(?<= a (?= x)) b")) == [{("norm", "a")}, {("norm", "x")}]
+    assert context_sets(parse("(?<! a) b")) == []  # a negative lookaround needs nothing
+    assert context_sets(parse("((?<= a) b | c)")) == []  # not every match passes it
+    assert context_sets(parse("((?<= a) b)? c")) == []
+
+
+CONTEXT_PATTERNS = [
+    "(?<= a []*) b", "(?<=a) b", "b (?= []* c)", "(?<= a (?= b)) b", "(?<! a) b",
+    "(a | (?<=c) b) d", "(?<= (a | c) []?) b c?", "x:(?<= d []*) (a | b)", "((?<=a) b)+ c",
+]
+
+
+def test_context_conditions_never_hide_a_match_in_any_short_sentence(tmp_path):
+    # A sentence without a key of a positive lookaround's body is skipped before the rule
+    # runs: over every sentence of up to 5 words from a, b, c, d, the facts are exactly the
+    # matches the VM finds when it runs anyway.
+    import json
+    from itertools import product
+
+    from engine.matching.vm import MatchContext, finditer
+
+    for n, pattern in enumerate(CONTEXT_PATTERNS):
+        path = tmp_path / f"c{n}.yaml"
+        path.write_text(f"rules:\n  - id: r.c\n    fact: t\n    pattern: {json.dumps(pattern)}\n")
+        eng = engine.load(path)
+        compiled = eng.rules[0]
+        skipped = 0
+        for size in range(1, 6):
+            for words in product("abcd", repeat=size):
+                text = " ".join(words)
+                facts = [(f.span[0], f.span[1]) for f in eng.extract(text)]
+                sentence = eng.document(text, "d").sentences[0]
+                ctx = MatchContext(sentence.forms, {})
+                found = [sentence.char_span(m.start, m.end)
+                         for m in finditer(compiled.programs[0], ctx)]
+                assert facts == found, (pattern, text)
+                skipped += not found
+        assert skipped > 0, pattern
+    checked = engine.load(tmp_path / "c0.yaml").rules[0]
+    assert len(checked.conditions) > checked.inside  # the lookbehind's body is a condition

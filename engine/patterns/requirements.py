@@ -61,6 +61,23 @@ def required_sets(node: ast.Node) -> list[frozenset]:
     return []  # lookaround and anchors consume nothing
 
 
+def context_sets(node: ast.Node) -> list[frozenset]:
+    """Key sets the sentence must hold for `node` to match, outside the match itself: those of
+    the bodies of positive lookarounds every match passes (`(?<= [lemma=kill] …)`). Not
+    where, only whether: the tokens may lie anywhere in the sentence."""
+    if isinstance(node, ast.Look):
+        if node.negate:
+            return []
+        return [*required_sets(node.child), *context_sets(node.child)]
+    if isinstance(node, ast.Seq):
+        return [s for item in node.items for s in context_sets(item)]
+    if isinstance(node, ast.Repeat):
+        return context_sets(node.child) if node.min >= 1 else []
+    if isinstance(node, ast.Capture):
+        return context_sets(node.child)
+    return []  # an Alt's options need not share a lookaround
+
+
 def required_keys(node: ast.Node) -> frozenset | None:
     """The most selective set of keys of which every match of `node` contains one."""
     sets = required_sets(node)
