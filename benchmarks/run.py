@@ -6,11 +6,12 @@ Measures, on FA-KES (804 real news articles, ../shared/corpora/fakes/FA-KES-Data
 bare spaCy tokenisation (`spacy.blank("en").make_doc`); assay with the bundled conflict pack;
 assay with 10, 100, 1,000 and 5,000 generated rules (realistic vocabulary of the domain: verbs,
 nouns, prepositions) as `pattern:` rules; spaCy's Matcher with the same patterns; and the same
-rules as `spacy_pattern:` rules in assay. Every figure includes tokenisation (spaCy's Matcher
-needs its own Doc). Words are non-space spaCy tokens. Each setting runs after a warm-up pass,
-and the best of `--repeat` passes is kept (these machines are noisy); for the conflict pack the
-warm-up pass is reported too, as the first pass a single `assay run` makes. The last line is
-JSON.
+rules as `spacy_pattern:` rules in assay; and `assay run --jobs 1` against `--jobs 2`, end to
+end, over the corpus three times over (once with --quick). Every figure includes tokenisation
+(spaCy's Matcher needs its own Doc). Words are non-space spaCy tokens. Each setting runs after
+a warm-up pass, and the best of `--repeat` passes is kept (these machines are noisy); for the
+conflict pack the warm-up pass is reported too, as the first pass a single `assay run` makes.
+The last line is JSON.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import argparse
 import csv
 import json
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -105,6 +107,34 @@ def best_time(fn, repeat: int) -> tuple[float, object, float]:
     return best, result, first
 
 
+def measure_jobs(texts: list[str], folder: Path, copies: int, repeat: int) -> float:
+    """`assay run --jobs 1` against `--jobs 2`, end to end as users run it (start-up, reading,
+    writing included), over the corpus repeated `copies` times; pairs interleaved, the best
+    of each counts. Returns the speed-up; the outputs must be identical."""
+    corpus = folder / "corpus.jsonl"
+    with corpus.open("w", encoding="utf-8") as stream:
+        for copy in range(copies):
+            for i, text in enumerate(texts):
+                stream.write(json.dumps({"id": f"{copy}-{i}", "text": text}) + "\n")
+    command = [sys.executable, "-m", "engine.cli", "run", str(corpus)]
+    best = {1: float("inf"), 2: float("inf")}
+    outputs = {}
+    for _ in range(repeat):
+        for jobs in (1, 2):
+            start = time.perf_counter()
+            done = subprocess.run([*command, "--jobs", str(jobs)], capture_output=True,
+                                  check=True)
+            best[jobs] = min(best[jobs], time.perf_counter() - start)
+            outputs[jobs] = done.stdout
+    if outputs[1] != outputs[2]:
+        raise SystemExit("assay run --jobs 2 wrote other output than --jobs 1")
+    documents = copies * len(texts)
+    for jobs in (1, 2):
+        print(f"{f'assay run --jobs {jobs}':<34} {documents / best[jobs]:>12,.0f} docs/s "
+              f"{best[jobs]:>8.2f} s  {documents} documents, output identical", flush=True)
+    return round(best[1] / best[2], 2)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="150 documents, 10/100/1000 rules")
@@ -143,6 +173,8 @@ def main(argv=None) -> int:
     report("assay conflict pack, first pass", first, "what one `assay run` of the corpus pays")
 
     folder = Path(tempfile.mkdtemp(prefix="assay-bench-"))
+    jobs = measure_jobs(texts, folder, copies=1 if args.quick else 3, repeat=repeat)
+
     times: dict[str, float] = {}
     for size in sizes:
         rules = generate(size)
@@ -174,12 +206,14 @@ def main(argv=None) -> int:
                                   / results["spacy.blank tokenize"], 3),
         "pack_first_pass_vs_tokenize": round(results["assay conflict pack, first pass"]
                                              / results["spacy.blank tokenize"], 3),
+        "jobs_2_vs_1": jobs,
     }
     print(f"assay vs spaCy Matcher at 1,000 rules: {ratios['engine_vs_spacy_matcher_at_1000']}x "
           "(bar: >= 10)")
     print(f"assay 1,000 rules / 10 rules, time: {ratios['engine_1000_vs_10_time']} (bar: <= 1.5)")
     print(f"conflict pack / bare tokenisation, throughput: {ratios['pack_vs_tokenize']} "
           "(bar: >= 0.25)")
+    print(f"assay run --jobs 2 / --jobs 1, speed-up: {jobs} (bar: >= 1.7)")
     print(json.dumps({**ratios, "words": words, "documents": len(texts),
                       "words_per_s": {k: round(v) for k, v in results.items()}}))
     return 0

@@ -18,4 +18,4 @@ def test_benchmark_quick_smoke(capsys):
     assert module.main(["--quick", "--docs", "15", "--repeat", "1", "--corpus", str(corpus)]) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert {"engine_vs_spacy_matcher_at_1000", "engine_1000_vs_10_time",
-            "pack_vs_tokenize", "pack_first_pass_vs_tokenize"} <= set(result)
+            "pack_vs_tokenize", "pack_first_pass_vs_tokenize", "jobs_2_vs_1"} <= set(result)
