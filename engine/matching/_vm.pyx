@@ -234,6 +234,7 @@ cdef class _Search:
     cdef int *stack
     cdef list stack_caps
     cdef long steps
+    cdef list span_starts  # per SPAN pc, its table's by_start, found once per run
 
     def __cinit__(self, Code code):
         self.code = code
@@ -253,9 +254,10 @@ cdef class _Search:
         self.ctx = ctx
         self.n = n
         self.steps = 0
+        self.span_starts = None
 
     cdef void end(self):
-        self.program = self.ctx = None
+        self.program = self.ctx = self.span_starts = None
 
     cdef int add(self, _Threads threads, int pc, int pos, int sid, int start,
                  object caps) except -1:
@@ -263,6 +265,7 @@ cdef class _Search:
         consuming states reached to `threads`."""
         cdef Code code = self.code
         cdef int depth = 0, op, end
+        cdef dict starts
         cdef list stack_caps = self.stack_caps
         del stack_caps[:]
         self.closure += 1
@@ -278,7 +281,12 @@ cdef class _Search:
                 if threads.hold(pc):
                     threads.push(pc, sid, start, caps, -1)
             elif op == SPAN:
-                ends = _table(self.ctx, code.args[pc]).by_start.get(pos)
+                if self.span_starts is None:
+                    self.span_starts = [None] * code.size
+                starts = self.span_starts[pc]
+                if starts is None:
+                    starts = self.span_starts[pc] = _table(self.ctx, code.args[pc]).by_start
+                ends = starts.get(pos)
                 if ends:
                     for end in ends:
                         if threads.hold_span(pc, end):
@@ -362,11 +370,19 @@ cdef int _mark_starts(object program, object ctx, char *can_start, int limit) ex
     cdef dict where
     for name, values in program.first_lookups:
         where = _where(ctx, name)
-        for value, positions in where.items():
-            if value in values:
-                for i in positions:
-                    if i <= limit:
-                        can_start[i] = 1
+        if len(values) < len(where):  # look up the fewer: the rule's values or the sentence's
+            for value in values:
+                positions = where.get(value)
+                if positions is not None:
+                    for i in positions:
+                        if i <= limit:
+                            can_start[i] = 1
+        else:
+            for value, positions in where.items():
+                if value in values:
+                    for i in positions:
+                        if i <= limit:
+                            can_start[i] = 1
     tokens = ctx.tokens
     for check in program.first_others:
         for i in range(min(limit + 1, n)):
