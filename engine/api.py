@@ -34,7 +34,7 @@ from engine.resources import bundled
 from engine.rules.loader import load_rules
 from engine.rules.model import Rule, RuleSet
 from engine.text.document import Document, Sentence, make_document
-from engine.text.tokens import get_tokenizer, number_value
+from engine.text.tokens import FORM_IDS, get_tokenizer, number_value
 from engine.values.dates import document_date
 from engine.values.dates import resolve as resolve_date
 from engine.values.registry import compile_cached
@@ -303,6 +303,7 @@ class Engine:
             return []
         forms = sentence.forms
         ctx = MatchContext(forms)
+        ctx.form_ids = [FORM_IDS.get(orth, -1) for orth in sentence.orths]
         lexicon_done = False
 
         def provide(key, table: SpanTable) -> None:

@@ -20,6 +20,7 @@ import engine.api
 from engine.matching import vm
 from engine.patterns.compiler import compile_pattern
 from engine.patterns.parser import parse
+from engine.text.tokens import FORM_IDS, get_tokenizer
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 PURE_PYTHON = os.environ.get("ASSAY_PURE_PYTHON") == "1"
@@ -57,6 +58,15 @@ def test_compiled_matches_and_steps_equal_the_reference(pattern, sentence):
     want = [(m.start, m.end, m.captures) for m in PURE.python_finditer(program, reference)]
     assert got == want, pattern
     assert compiled.steps == reference.steps, pattern  # lookaround scans included
+    # With form ids, token tests are memoised per form: a first run fills the memo, a second
+    # reads it; both as the reference.
+    strings = get_tokenizer().nlp.vocab.strings
+    for _ in range(2):
+        memo = vm.MatchContext(tokens, spans)
+        memo.form_ids = [FORM_IDS.get(strings[t.text], -1) for t in tokens]
+        assert all(i >= 0 for i in memo.form_ids)
+        assert [(m.start, m.end, m.captures) for m in vm.finditer(program, memo)] == want
+        assert memo.steps == reference.steps, pattern
 
 
 def _facts(paths) -> list[dict]:

@@ -10,9 +10,11 @@ and on the whole pack.
 """
 
 from libc.stdlib cimport calloc, free, malloc
+from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE, PyByteArray_Resize
 from libc.string cimport memset
 
 from engine.matching.vm import Match, _captures
+from engine.text.tokens import MAX_FORM_IDS
 from engine.patterns.compiler import (
     AT_END as _AT_END,
     AT_START as _AT_START,
@@ -29,6 +31,61 @@ from engine.patterns.compiler import (
 # Stamps restart (their arrays cleared) before they could overflow; thread arrays longer than
 # this (very long sentences) are given back after the run instead of kept.
 cdef int STAMP_LIMIT = 1 << 30
+
+# Token tests memoised per word form. A test reads only a form's attributes, which never depend
+# on context, and equal tests share one function (compiler.compile_test): so a test's result
+# for a form, found once, holds for every occurrence of the form, in every rule that has the
+# test. Each test gets a column: a bytearray over form ids (text.tokens.FORM_IDS), 0 for not
+# known yet, 1 false, 2 true. Columns grow as forms come, within MEMO_BYTES in all.
+cdef dict _test_ids = {}  # token test -> its column's index
+cdef list _columns = []
+cdef Py_ssize_t _memo_bytes = 0
+cdef Py_ssize_t MEMO_BYTES = 32 << 20
+cdef Py_ssize_t MEMO_FORMS = MAX_FORM_IDS
+cdef Py_ssize_t MAX_TESTS = 1 << 15
+
+
+cdef int _test_id(object test) except -2:
+    """The column of a token test; -1 once there are too many tests to memoise more."""
+    found = _test_ids.get(test)
+    if found is not None:
+        return found
+    if len(_columns) >= MAX_TESTS:
+        return -1
+    _test_ids[test] = len(_columns)
+    _columns.append(bytearray())
+    return len(_columns) - 1
+
+
+cdef bint _passes(object test, int tid, object token, Py_ssize_t fid) except -1:
+    """test(token), memoised where the token is a form with an id."""
+    global _memo_bytes
+    cdef bytearray column
+    cdef Py_ssize_t size, grown
+    cdef unsigned char known
+    if tid < 0 or fid < 0 or fid >= MEMO_FORMS:
+        return bool(test(token))
+    column = <bytearray> _columns[tid]
+    size = PyByteArray_GET_SIZE(column)
+    if fid < size:
+        known = <unsigned char> PyByteArray_AS_STRING(column)[fid]
+        if known:
+            return known == 2
+    passed = bool(test(token))
+    size = PyByteArray_GET_SIZE(column)  # the call ran Python code: read the column again
+    if fid >= size:
+        grown = min(max(fid + 1, 2 * size, 4096), MEMO_FORMS)
+        if _memo_bytes + grown - size > MEMO_BYTES:
+            return passed
+        PyByteArray_Resize(column, grown)
+        memset(PyByteArray_AS_STRING(column) + size, 0, grown - size)
+        _memo_bytes += grown - size
+    PyByteArray_AS_STRING(column)[fid] = 2 if passed else 1
+    return passed
+
+
+cdef inline Py_ssize_t _form_id(object form_ids, Py_ssize_t pos):
+    return -1 if form_ids is None else <Py_ssize_t> form_ids[pos]
 cdef int KEEP_CAPACITY = 1 << 14
 
 cdef int TOK = _TOK, SPLIT = _SPLIT, JMP = _JMP, OPEN = _OPEN, CLOSE = _CLOSE
@@ -89,6 +146,7 @@ cdef class Code:
     cdef int *op
     cdef int *a
     cdef int *b
+    cdef int *tid  # per TOK, its test's memo column (_test_id)
     cdef list args
     # Working memory, reused by the program's runs instead of allocated and cleared for each
     # (its stamps stay valid from run to run); `busy` while a run uses it.
@@ -104,7 +162,8 @@ cdef class Code:
         self.op = <int *> malloc(max(self.size, 1) * sizeof(int))
         self.a = <int *> malloc(max(self.size, 1) * sizeof(int))
         self.b = <int *> malloc(max(self.size, 1) * sizeof(int))
-        if not self.op or not self.a or not self.b:
+        self.tid = <int *> malloc(max(self.size, 1) * sizeof(int))
+        if not self.op or not self.a or not self.b or not self.tid:
             raise MemoryError()
         self.args = []
         self.spans = 0
@@ -113,6 +172,7 @@ cdef class Code:
             self.op[pc] = op
             self.a[pc] = a if isinstance(a, int) else 0
             self.b[pc] = b if isinstance(b, int) else 0
+            self.tid[pc] = _test_id(a) if op == TOK else -1
             self.args.append(a)
             if op == SPAN:
                 self.spans += 1
@@ -121,6 +181,7 @@ cdef class Code:
         free(self.op)
         free(self.a)
         free(self.b)
+        free(self.tid)
 
 
 cdef class _Threads:
@@ -383,10 +444,12 @@ cdef int _mark_starts(object program, object ctx, char *can_start, int limit) ex
                     for i in positions:
                         if i <= limit:
                             can_start[i] = 1
-    tokens = ctx.tokens
+    tokens, form_ids = ctx.tokens, ctx.form_ids
+    cdef int tid
     for check in program.first_others:
+        tid = _test_id(check)
         for i in range(min(limit + 1, n)):
-            if not can_start[i] and check(tokens[i]):
+            if not can_start[i] and _passes(check, tid, tokens[i], _form_id(form_ids, i)):
                 can_start[i] = 1
     for key in program.first_spans:
         for i in _table(ctx, key).by_start:
@@ -469,6 +532,8 @@ cdef int _run(Code code, _Search search, _Threads clist, _Threads nlist, object 
     cdef dict pending = {}  # search id -> (start, end, caps) of its best match so far
     cdef int head = 0, last = 0, pos = -1, i, j, pc, sid, start, wait, op
     cdef object caps, tok = None
+    cdef object form_ids = ctx.form_ids
+    cdef Py_ssize_t fid = -1
     cdef bint alive
     while pos < n:
         pos += 1
@@ -480,6 +545,7 @@ cdef int _run(Code code, _Search search, _Threads clist, _Threads nlist, object 
         nlist.clear()
         if pos < n:
             tok = tokens[pos]
+            fid = _form_id(form_ids, pos)
         i = 0
         while i < clist.count:
             pc = clist.pc[i]
@@ -513,7 +579,7 @@ cdef int _run(Code code, _Search search, _Threads clist, _Threads nlist, object 
             if pos == n:
                 continue
             if wait < 0:  # TOK
-                if code.args[pc](tok):
+                if _passes(code.args[pc], code.tid[pc], tok, fid):
                     search.add(nlist, pc + 1, pos + 1, sid, start, caps)
             elif wait == pos + 1:  # a span ends with this token
                 search.add(nlist, pc + 1, pos + 1, sid, start, caps)
@@ -637,7 +703,9 @@ cdef class _Body:
         direction: `states` becomes the states after it; True if MATCH was reached."""
         cdef Code code = self.code
         cdef int nxt = pos - 1 if self.reverse else pos + 1
-        cdef object token = self.ctx.tokens[nxt if self.reverse else pos]
+        cdef int at = nxt if self.reverse else pos
+        cdef object token = self.ctx.tokens[at]
+        cdef Py_ssize_t fid = _form_id(self.ctx.form_ids, at)
         cdef _Threads now = self.states, out = self.spare
         cdef bint matched = False
         cdef int i, pc, other
@@ -647,7 +715,7 @@ cdef class _Body:
             pc = now.pc[i]
             other = now.wait[i]
             if other < 0:
-                if code.args[pc](token):
+                if _passes(code.args[pc], code.tid[pc], token, fid):
                     matched |= self.close(out, pc + 1, nxt)
             elif other == nxt:
                 matched |= self.close(out, pc + 1, nxt)

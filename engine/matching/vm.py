@@ -63,7 +63,8 @@ class MatchContext:
     rules that only feed others): `provider(key, table)` fills the table then, so sentences
     where no rule gets that far never pay for them."""
 
-    __slots__ = ("tokens", "n", "spans", "provider", "_looks", "_where", "_bounds", "steps")
+    __slots__ = ("tokens", "n", "spans", "provider", "_looks", "_where", "_bounds", "steps",
+                 "form_ids")
 
     def __init__(self, tokens, spans: dict | None = None, provider=None):
         self.tokens = tokens
@@ -74,6 +75,9 @@ class MatchContext:
         self._where: dict[str, dict] = {}  # field -> value -> positions (see where())
         self._bounds: dict[int, tuple[int, int]] = {}  # look key -> bounds(look.required)
         self.steps = 0  # VM work done, for the linearity test and for profiling
+        # Where tokens are word forms (engine.text.tokens.Form), their FORM_IDS (-1: none),
+        # by which the compiled matcher memoises token tests; None: no memo.
+        self.form_ids: list[int] | None = None
 
     def where(self, field: str) -> dict:
         """Value of `field` -> the positions of the tokens that have it; made once per

@@ -11,6 +11,7 @@ import re
 import threading
 import unicodedata
 from functools import lru_cache
+from itertools import count
 from typing import Any, NamedTuple
 
 # Boolean lexical attributes mirrored from spaCy, under spaCy's own names.
@@ -28,6 +29,12 @@ _NUMBER_WORDS = {
     "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000,
     "million": 1_000_000, "billion": 1_000_000_000, "dozen": 12,
 }
+# Small dense ids of the first MAX_FORM_IDS word forms met in this process (most of any
+# corpus's tokens), by spaCy orth id (a hash of the text, the same in every vocabulary): the
+# compiled matcher memoises token tests per form id (engine/matching/_vm.pyx).
+MAX_FORM_IDS = 1 << 16
+FORM_IDS: dict[int, int] = {}
+_next_form_id = count()
 _DIGITS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^[+-]?\d+(?:\.\d+)?$")
 
 
@@ -139,6 +146,8 @@ class Tokenizer:
             form = self.forms[orth] = Form(
                 text, lex.lower_, normalize(text), self.lemma(text), lex.shape_, lex.norm_,
                 frozenset(name for name in SPACY_FLAGS if getattr(lex, name)), number_value(text))
+            if len(FORM_IDS) < MAX_FORM_IDS:
+                FORM_IDS.setdefault(orth, next(_next_form_id))  # next(): unique across threads
         return form
 
     def spacy_doc(self, text: str) -> Any:
