@@ -310,7 +310,9 @@ class Engine:
             """Fill a span table the first time a pattern or trigger asks for it."""
             nonlocal lexicon_done
             if key[0] == "value" and key[1] in self.values:
-                for start, end, value in self.values[key[1]].find(sentence.tokens, doc.text):
+                words = [form.text for form in forms]
+                for start, end, value in self.values[key[1]].find_words(words, sentence.starts,
+                                                                        doc.text):
                     table.add(start, end, value)
             elif key[0] == "class" and key[1] in self._lexicon_classes and not lexicon_done:
                 lexicon_done = True  # one automaton pass fills every class's table

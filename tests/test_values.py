@@ -306,6 +306,7 @@ def test_the_per_word_prefilter_never_hides_a_value(words, glued):
         grammar = builtin_grammar(name)
         assert grammar._prefix is not None
         filtered = grammar.find(tokens, text)
+        assert grammar.find(tokens, text) == filtered  # every word known now
         prefix, grammar._prefix = grammar._prefix, None
         grammar._words.clear()
         try:
@@ -314,3 +315,52 @@ def test_the_per_word_prefilter_never_hides_a_value(words, glued):
             grammar._prefix = prefix
             grammar._words.clear()
         assert filtered == unfiltered, (name, text)
+
+
+def _reference_find(grammar, tokens, text):
+    """find() as first written, token by token: every terminal tried at every token; a token
+    takes part where a terminal starts at it or runs over it, glue inside runs of such tokens;
+    every window of a run up to MAX_TOKENS long that neither starts nor ends with glue is
+    parsed."""
+    from engine.values.grammar import MAX_TOKENS
+
+    n = len(tokens)
+    reach = [-1] * n
+    for i, tok in enumerate(tokens):
+        for rx in grammar._starts:
+            m = rx.match(text, tok.start)
+            if m and m.end() > tok.start:
+                reach[i] = max(reach[i], m.end())
+    part, glue, covered = [False] * n, [False] * n, -1
+    for i, tok in enumerate(tokens):
+        covered = max(covered, reach[i])
+        part[i] = reach[i] > 0 or tok.start < covered
+        if not part[i] and any(rx.fullmatch(tok.text) for rx in grammar._glue):
+            part[i] = glue[i] = True
+    out, i = [], 0
+    while i < n:
+        if not part[i]:
+            i += 1
+            continue
+        j = i
+        while j < n and part[j]:
+            j += 1
+        for s in range(i, j):
+            for e in range(min(j, s + MAX_TOKENS), s, -1):
+                if not glue[s] and not glue[e - 1]:
+                    value = grammar.parse(text[tokens[s].start:tokens[e - 1].end])
+                    if value is not None:
+                        out.append((s, e, value))
+        i = j
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS + [",", "and", "the"]), min_size=1, max_size=14),
+       st.booleans())
+def test_find_equals_the_token_by_token_reference(words, glued):
+    text = ("" if glued else " ").join(words)
+    tokens = get_tokenizer().tokens(text)
+    for name in ("quantity", "date"):
+        grammar = builtin_grammar(name)
+        assert grammar.find(tokens, text) == _reference_find(grammar, tokens, text), (name, text)

@@ -99,7 +99,7 @@ def profile_rules(engine, documents: Iterable) -> CostReport:
         report.rows[name] = Cost(name, "")
     clock = _Clock()
     matches, fact, lexicon_find = engine._matches, engine._fact, engine.lexicon.find
-    grammars = {name: grammar.find for name, grammar in engine.values.items()}
+    grammars = {name: grammar.find_words for name, grammar in engine.values.items()}
 
     def timed_matches(i, ctx, *rest):
         cost = report.rows[engine.rules[i].rule.id]
@@ -116,7 +116,7 @@ def profile_rules(engine, documents: Iterable) -> CostReport:
     engine.lexicon.find = lambda *args: clock.timed(report.rows[LEXICON],
                                                     lambda: lexicon_find(*args))
     for name, find in grammars.items():
-        engine.values[name].find = timed_grammar(find)
+        engine.values[name].find_words = timed_grammar(find)
     try:
         for item in documents:
             if item.error is not None:
@@ -137,5 +137,5 @@ def profile_rules(engine, documents: Iterable) -> CostReport:
     finally:  # the engine is itself again, whatever happened
         del engine._matches, engine._fact, engine.lexicon.find
         for name in grammars:
-            del engine.values[name].find
+            del engine.values[name].find_words
     return report

@@ -153,52 +153,58 @@ class ValueGrammar:
     # ---- finding phrases among tokens ----
     def find(self, tokens, text: str) -> list[tuple[int, int, dict]]:
         """(start token, end token, value) for every window of tokens the grammar accepts."""
-        n = len(tokens)
+        return self.find_words([t.text for t in tokens], [t.start for t in tokens], text)
+
+    def find_words(self, words: list[str], offsets: list[int],
+                   text: str) -> list[tuple[int, int, dict]]:
+        """find() for the tokens with these texts at these offsets of `text`: what the engine
+        has of a sentence without making its Token objects."""
+        known = self._words
+        try:
+            infos = list(map(known.__getitem__, words))
+        except KeyError:  # a word met for the first time
+            infos = [known.get(word) or self._word(word) for word in words]
+        n = len(words)
         # a token takes part if some terminal matches at its start; a match marks every token
         # it reaches ("as many as" starts at "as" and covers "many")
-        reach: list[int] | None = None
-        words, starts = self._words, self._starts
-        infos = []
-        for i, tok in enumerate(tokens):
-            info = words.get(tok.text) or self._word(tok.text)
-            infos.append(info)
-            for k in info[0]:
-                m = starts[k].match(text, tok.start)
-                if m and m.end() > tok.start:
-                    if reach is None:
-                        reach = [-1] * n
-                    reach[i] = max(reach[i], m.end())
-        if reach is None:
+        part: set[int] = set()  # tokens a terminal starts at or runs over
+        starts = self._starts
+        for i in [i for i, info in enumerate(infos) if info[0]]:
+            at, reach = offsets[i], -1
+            for k in infos[i][0]:
+                m = starts[k].match(text, at)
+                if m and m.end() > at:
+                    reach = max(reach, m.end())
+            if reach > 0:  # "as many as" starts at "as" and covers "many"
+                part.add(i)
+                j = i + 1
+                while j < n and offsets[j] < reach:
+                    part.add(j)
+                    j += 1
+        if not part:
             return []  # no terminal anywhere: the common case
-        part = [False] * n
-        glue = [False] * n  # what the grammar ignores (commas in dates): inside a phrase only
-        covered = -1
-        for i, tok in enumerate(tokens):
-            covered = max(covered, reach[i])
-            part[i] = reach[i] > 0 or tok.start < covered
-            if not part[i] and infos[i][1]:
-                part[i] = glue[i] = True
+        # what the grammar ignores (commas in dates) joins phrases, but no window starts or
+        # ends with it
+        glue = {i for i, info in enumerate(infos) if info[1]} - part
         out = []
-        i = 0
-        while i < n:
-            if not part[i]:
-                i += 1
-                continue
-            j = i
-            while j < n and part[j]:
-                j += 1
-            for s in range(i, j):
-                if glue[s]:
+        positions = sorted(part | glue)
+        k = 0
+        while k < len(positions):
+            first = last = positions[k]  # a run of consecutive tokens, first..last
+            while k + 1 < len(positions) and positions[k + 1] == last + 1:
+                k += 1
+                last = positions[k]
+            k += 1
+            for s in range(first, last + 1):
+                if s in glue:
                     continue
-                for e in range(min(j, s + MAX_TOKENS), s, -1):
-                    if glue[e - 1]:
+                for e in range(min(last + 1, s + MAX_TOKENS), s, -1):
+                    if e - 1 in glue:
                         continue
-                    value = self.parse(text[tokens[s].start:tokens[e - 1].end])
+                    value = self.parse(text[offsets[s]:offsets[e - 1] + len(words[e - 1])])
                     if value is not None:
                         out.append((s, e, value))
-            i = j
         return out
-
 
     def _word(self, word: str) -> tuple[tuple[int, ...], bool]:
         """What a token with this text can do: the terminals whose match can begin at it, and
