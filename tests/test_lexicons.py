@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.text.tokens import get_tokenizer
 
@@ -64,3 +66,32 @@ def test_lexicon_lookup_is_one_automaton_pass(bundled_engine):
     # thousands of aliases, searched by Aho-Corasick over the sentence, not entry by entry
     assert len(bundled_engine.ruleset.lexicon) > 500
     assert type(bundled_engine.lexicon._norm).__name__ == "Automaton"
+
+
+_ALIASES = {"place": ["Tal Afar", "Mosul", "Mosul Dam", "al-Qaim"],
+            "force": ["Iraqi army", "army", "PMF", "Mosul Dam guards"]}
+_WORDS = ["Tal", "Afar", "Mosul", "Dam", "al-Qaim", "Iraqi", "army", "PMF", "guards", "near",
+          "the", "MOSUL", "tal", "Qaim", "al"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS), max_size=12))
+def test_lexicon_finds_every_alias_occurrence_and_nothing_else(words):
+    """The automaton pass over the joined norms finds what comparing every alias's norms at
+    every token would: each occurrence, overlapping ones included, with its class."""
+    from engine.matching.lexicon import Lexicon
+    from engine.rules.model import LexiconEntry
+
+    tokenizer = get_tokenizer()
+    entries = [LexiconEntry(cls, alias.lower(), (alias,), "x.yaml", 1)
+               for cls, aliases in _ALIASES.items() for alias in aliases]
+    tokens = tokenizer.tokens(" ".join(words))
+    found = sorted((c, s, e, v["id"]) for c, s, e, v in Lexicon(entries, tokenizer).find(tokens))
+    norms = [t.norm for t in tokens]
+    expected = []
+    for entry in entries:
+        alias = [t.norm for t in tokenizer.tokens(entry.aliases[0])]
+        for s in range(len(norms) - len(alias) + 1):
+            if norms[s:s + len(alias)] == alias:
+                expected.append((entry.cls, s, s + len(alias), entry.id))
+    assert found == sorted(expected)

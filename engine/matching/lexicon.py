@@ -7,6 +7,10 @@ Aho-Corasick automaton (pyahocorasick), so the cost does not grow with the numbe
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from itertools import accumulate, count
+from operator import add, attrgetter
+
 import ahocorasick
 
 from engine.rules.model import LexiconEntry
@@ -14,7 +18,9 @@ from engine.text.tokens import Tokenizer
 
 
 def _joined(norms) -> str:
-    return " " + " ".join(n.replace(" ", "_") for n in norms) + " "
+    """The words between single spaces (a space inside a word becomes "_"). Words never hold
+    NUL (documents with it are refused), so it stands for the joins while spaces are replaced."""
+    return " " + "\x00".join(norms).replace(" ", "_").replace("\x00", " ") + " "
 
 
 class Lexicon:
@@ -54,15 +60,13 @@ def _build(entries: list[LexiconEntry], tokenizer: Tokenizer, attr: str):
 def _search(automaton, tokens, attr: str) -> list[tuple[str, int, int, dict]]:
     if automaton is None:
         return []
-    forms = [getattr(t, attr) for t in tokens]
-    last_token_at: dict[int, int] = {}  # offset of the space after token i -> i
-    offset = 0
-    for i, form in enumerate(forms):
-        offset += len(form) + 1
-        last_token_at[offset] = i
+    forms = list(map(attrgetter(attr), tokens))
     out = []
+    spaces = None  # where the space after each token is in the joined text
     for end_char, (length, classes) in automaton.iter(_joined(forms)):
-        end = last_token_at[end_char] + 1
+        if spaces is None:
+            spaces = list(map(add, accumulate(map(len, forms)), count(1)))
+        end = bisect_left(spaces, end_char) + 1
         for cls, value in classes:
             out.append((cls, end - length, end, value))
     return out
