@@ -16,6 +16,7 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import reduce
+from itertools import repeat
 from operator import or_
 
 from engine.facts import Fact
@@ -303,7 +304,7 @@ class Engine:
             return []
         forms = sentence.forms
         ctx = MatchContext(forms)
-        ctx.form_ids = [FORM_IDS.get(orth, -1) for orth in sentence.orths]
+        ctx.form_ids = list(map(FORM_IDS.get, orths, repeat(-1)))
         lexicon_done = False
 
         def provide(key, table: SpanTable) -> None:
