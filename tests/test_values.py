@@ -258,8 +258,9 @@ def _resolve_with_dateparser(expr: dict, base: date) -> str | None:
 
 
 def test_weekdays_and_dated_expressions_resolve_as_dateparser_does():
-    """Weekdays are counted back from the document's date, and expressions that carry their
-    year are parsed once for all documents: both must agree with dateparser given the base."""
+    """Weekdays and days, months and years are counted back from the document's date, and
+    expressions that carry their year are parsed once for all documents: all must agree with
+    dateparser given the base."""
     from datetime import timedelta
 
     grammar = builtin_grammar("date")
@@ -276,6 +277,15 @@ def test_weekdays_and_dated_expressions_resolve_as_dateparser_does():
     bases = [date(2016, 7, 27) + timedelta(days=d) for d in range(-9, 12)]
     bases += [date(2011, 1, 1), date(2014, 3, 3), date(2020, 12, 31)]
     bases = bases[::3]  # every weekday still occurs: 21 consecutive days, every third
+    # what is counted back from the document's date: days, months and years, about month
+    # ends and leap days
+    phrases += ["today", "yesterday", "tonight", "the day before yesterday", "2 days ago",
+                "seven days ago", "40 days ago", "3 weeks ago", "a week ago", "5 months ago",
+                "13 months ago", "two years ago", "a year ago", "last week"]
+    phrases += [f"{day} {name}" for name in months for day in (1, 15, 28, 29, 30, 31)]
+    phrases += months + [f"{name[:3]}." for name in months] + ["Sept 22", "March 3rd"]
+    bases += [date(2016, 2, 29), date(2015, 3, 1), date(2016, 12, 31), date(2017, 1, 1),
+              date(2016, 6, 30), date(2016, 7, 1), date(2015, 5, 31)]
     checked = 0
     for phrase in phrases:
         expr = grammar.parse(phrase)
