@@ -518,10 +518,16 @@ def _bits(mask: int) -> Iterator[int]:
         mask ^= low
 
 
-def _indices(mask: int) -> Iterator[int]:
-    """The positions of the set bits of `mask`, ascending."""
-    for low in _bits(mask):
-        yield low.bit_length() - 1
+def _indices(mask: int) -> list[int]:
+    """The positions of the set bits of `mask`, ascending (found by str.find in its binary
+    digits, lowest first: a few times faster than shifting bit by bit in Python)."""
+    digits = bin(mask)[:1:-1]
+    out = []
+    i = digits.find("1")
+    while i >= 0:
+        out.append(i)
+        i = digits.find("1", i + 1)
+    return out
 
 
 def _head_entity(fact: Fact) -> dict | None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 import engine
 import engine.api
 from engine.patterns.parser import parse
@@ -171,3 +174,11 @@ def test_context_conditions_never_hide_a_match_in_any_short_sentence(tmp_path):
         assert skipped > 0, pattern
     checked = engine.load(tmp_path / "c0.yaml").rules[0]
     assert len(checked.conditions) > checked.inside  # the lookbehind's body is a condition
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.integers(min_value=0, max_value=(1 << 6000) - 1))
+def test_rule_masks_read_back_as_the_indices_of_their_set_bits(mask):
+    from engine.api import _indices
+
+    assert _indices(mask) == [i for i in range(mask.bit_length()) if mask >> i & 1]
