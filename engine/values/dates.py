@@ -251,7 +251,8 @@ def document_date(doc, grammar) -> date | None:
     if found is not None:
         return found
     for sentence in doc.sentences[:3]:
-        for start, _end, expr in grammar.find(sentence.tokens[:12], doc.text):
+        words = [form.text for form in sentence.forms[:12]]
+        for start, _end, expr in grammar.find_words(words, sentence.starts[:12], doc.text):
             if start == 0 and not expr.get("needs_base") and expr["precision"] == "day":
                 iso = resolve(expr, None)
                 if iso:
