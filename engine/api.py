@@ -493,8 +493,11 @@ def _span_value(program: Program, role: str, ctx: MatchContext, s: int,
     spans the capture itself consumes, the first in the pattern first; then any other span of
     the pattern over the same tokens (in a fixed order: the same input must give the same facts
     in every run)."""
-    keys = program.value_keys.get(role, ())
-    for key in keys + tuple(sorted(program.span_keys.difference(keys))):
+    order = program.value_order.get(role)
+    if order is None:
+        keys = program.value_keys.get(role, ())
+        order = program.value_order[role] = keys + tuple(sorted(program.span_keys - set(keys)))
+    for key in order:
         value = ctx.table(key).values.get((s, e))
         if isinstance(value, dict):
             return key, value

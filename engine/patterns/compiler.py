@@ -62,6 +62,8 @@ class Program:
     required: tuple = ()
     # The compiled matcher's own form of `code` (engine/matching/_vm.pyx), made on first use.
     native: object = field(default=None, repr=False, compare=False)
+    # per capture name: every span key in the order its value is looked for (api._span_value)
+    value_order: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.code)
