@@ -55,6 +55,23 @@ def test_max_tokens_of_patterns():
     assert max_tokens(parse("a @force")) is None
 
 
+def _one_rule(tmp_path, name: str, pattern: str):
+    """An engine with one rule, `r.<name>`, of this pattern."""
+    import json
+
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(f"rules:\n  - id: r.{name}\n    fact: t\n    pattern: {json.dumps(pattern)}\n")
+    return engine.load(path)
+
+
+def _short_sentences():
+    """Every sentence of 1 to 5 words over a, b, c, d."""
+    from itertools import product
+
+    for size in range(1, 6):
+        yield from product("abcd", repeat=size)
+
+
 PROXIMITY_PATTERNS = [
     "a b", "a []? b", "a []{0,2} b", "a (c | d d) b", "(a | b) c? d", "a b c",
     "x:a []{1,2} y:(b | c)", "(?<=d) a []? b", "a (?!c) []{0,2} b", "[a|b] [] [c|d]",
@@ -64,27 +81,21 @@ PROXIMITY_PATTERNS = [
 def test_the_proximity_check_never_hides_a_match_in_any_short_sentence(tmp_path):
     # Every sentence of up to 5 words over a, b, c, d, for patterns with gaps, options and
     # lookarounds: wherever the VM finds a match, the proximity check lets the rule run.
-    import json
-    from itertools import product
-
     from engine.matching.vm import MatchContext, finditer
 
     for n, pattern in enumerate(PROXIMITY_PATTERNS):
-        path = tmp_path / f"p{n}.yaml"
-        path.write_text(f"rules:\n  - id: r.p\n    fact: t\n    pattern: {json.dumps(pattern)}\n")
-        eng = engine.load(path)
+        eng = _one_rule(tmp_path, f"p{n}", pattern)
         compiled = eng.rules[0]
         assert compiled.conditions and compiled.reach is not None, pattern
         strings = eng.tokenizer.nlp.vocab.strings
         skipped = 0
-        for size in range(1, 6):
-            for words in product("abcd", repeat=size):
-                orths = [strings.add(w) for w in words]
-                eng._add_forms(set(orths))
-                if not eng._near(0, orths):
-                    skipped += 1
-                    forms = [eng.tokenizer.form(o) for o in orths]
-                    assert not finditer(compiled.programs[0], MatchContext(forms, {})), pattern
+        for words in _short_sentences():
+            orths = [strings.add(w) for w in words]
+            eng._add_forms(set(orths))
+            if not eng._near(0, orths):
+                skipped += 1
+                forms = [eng.tokenizer.form(o) for o in orths]
+                assert not finditer(compiled.programs[0], MatchContext(forms, {})), pattern
         assert skipped > 0, pattern  # the check does skip sentences
 
 
@@ -150,27 +161,21 @@ def test_context_conditions_never_hide_a_match_in_any_short_sentence(tmp_path):
     # A sentence without a key of a positive lookaround's body is skipped before the rule
     # runs: over every sentence of up to 5 words from a, b, c, d, the facts are exactly the
     # matches the VM finds when it runs anyway.
-    import json
-    from itertools import product
-
     from engine.matching.vm import MatchContext, finditer
 
     for n, pattern in enumerate(CONTEXT_PATTERNS):
-        path = tmp_path / f"c{n}.yaml"
-        path.write_text(f"rules:\n  - id: r.c\n    fact: t\n    pattern: {json.dumps(pattern)}\n")
-        eng = engine.load(path)
+        eng = _one_rule(tmp_path, f"c{n}", pattern)
         compiled = eng.rules[0]
         skipped = 0
-        for size in range(1, 6):
-            for words in product("abcd", repeat=size):
-                text = " ".join(words)
-                facts = [(f.span[0], f.span[1]) for f in eng.extract(text)]
-                sentence = eng.document(text, "d").sentences[0]
-                ctx = MatchContext(sentence.forms, {})
-                found = [sentence.char_span(m.start, m.end)
-                         for m in finditer(compiled.programs[0], ctx)]
-                assert facts == found, (pattern, text)
-                skipped += not found
+        for words in _short_sentences():
+            text = " ".join(words)
+            facts = [(f.span[0], f.span[1]) for f in eng.extract(text)]
+            sentence = eng.document(text, "d").sentences[0]
+            ctx = MatchContext(sentence.forms, {})
+            found = [sentence.char_span(m.start, m.end)
+                     for m in finditer(compiled.programs[0], ctx)]
+            assert facts == found, (pattern, text)
+            skipped += not found
         assert skipped > 0, pattern
     checked = engine.load(tmp_path / "c0.yaml").rules[0]
     assert len(checked.conditions) > checked.inside  # the lookbehind's body is a condition
