@@ -306,12 +306,14 @@ class Engine:
         ctx = MatchContext(forms)
         ctx.form_ids = list(map(FORM_IDS.get, orths, repeat(-1)))
         lexicon_done = False
+        words: list[str] | None = None  # the tokens' texts, for value grammars
 
         def provide(key, table: SpanTable) -> None:
             """Fill a span table the first time a pattern or trigger asks for it."""
-            nonlocal lexicon_done
+            nonlocal lexicon_done, words
             if key[0] == "value" and key[1] in self.values:
-                words = [form.text for form in forms]
+                if words is None:
+                    words = [form.text for form in forms]
                 for start, end, value in self.values[key[1]].find_words(words, sentence.starts,
                                                                         doc.text):
                     table.add(start, end, value)

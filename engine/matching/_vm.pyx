@@ -31,6 +31,10 @@ from engine.patterns.compiler import (
 # Stamps restart (their arrays cleared) before they could overflow; thread arrays longer than
 # this (very long sentences) are given back after the run instead of kept.
 cdef int STAMP_LIMIT = 1 << 30
+cdef int KEEP_CAPACITY = 1 << 14
+
+cdef int TOK = _TOK, SPLIT = _SPLIT, JMP = _JMP, OPEN = _OPEN, CLOSE = _CLOSE
+cdef int SPAN = _SPAN, ASSERT = _ASSERT, MATCH = _MATCH, AT_START = _AT_START, AT_END = _AT_END
 
 # Token tests memoised per word form. A test reads only a form's attributes, which never depend
 # on context, and equal tests share one function (compiler.compile_test): so a test's result
@@ -86,10 +90,6 @@ cdef bint _passes(object test, int tid, object token, Py_ssize_t fid) except -1:
 
 cdef inline Py_ssize_t _form_id(object form_ids, Py_ssize_t pos):
     return -1 if form_ids is None else <Py_ssize_t> form_ids[pos]
-cdef int KEEP_CAPACITY = 1 << 14
-
-cdef int TOK = _TOK, SPLIT = _SPLIT, JMP = _JMP, OPEN = _OPEN, CLOSE = _CLOSE
-cdef int SPAN = _SPAN, ASSERT = _ASSERT, MATCH = _MATCH, AT_START = _AT_START, AT_END = _AT_END
 
 
 cdef inline object _table(object ctx, object key):
