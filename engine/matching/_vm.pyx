@@ -9,11 +9,11 @@ counts are the reference's exactly; tests/test_vm_native.py checks both on rando
 and on the whole pack.
 """
 
-from libc.stdlib cimport calloc, free, malloc
+from libc.stdlib cimport calloc, free, malloc, realloc
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE, PyByteArray_Resize
 from libc.string cimport memset
 
-from engine.matching.vm import Match, _captures
+from engine.matching.vm import Match
 from engine.text.tokens import MAX_FORM_IDS
 from engine.patterns.compiler import (
     AT_END as _AT_END,
@@ -184,6 +184,62 @@ cdef class Code:
         free(self.tid)
 
 
+cdef struct Event:
+    int prev  # the thread's event before this one, -1 for none
+    int slot
+    int pos
+    bint open
+
+
+cdef class _Events:
+    """The capture events of one run: what vm.py keeps as linked tuples ((op, slot, pos),
+    earlier), kept here as an arena of C structs: a thread holds the index of its newest
+    event (-1: none). Events are only appended during a run, and all dropped when the next
+    run begins, so a thread's chain stays valid as long as the run needs it."""
+
+    cdef Event *items
+    cdef int count
+    cdef int capacity
+
+    def __dealloc__(self):
+        free(self.items)
+
+    cdef inline void reset(self):
+        self.count = 0
+
+    cdef int add(self, int prev, int slot, int pos, bint open) except -2:
+        cdef Event *grown
+        cdef int capacity
+        if self.count == self.capacity:
+            capacity = max(64, 2 * self.capacity)
+            grown = <Event *> realloc(self.items, capacity * sizeof(Event))
+            if not grown:
+                raise MemoryError()
+            self.items, self.capacity = grown, capacity
+        self.items[self.count] = Event(prev, slot, pos, open)
+        self.count += 1
+        return self.count - 1
+
+    cdef dict captures(self, list names, int last):
+        """vm._captures: capture name -> its (start, end) spans, from the chain ending at
+        `last`, oldest event first."""
+        cdef list chain = []
+        cdef dict open_at = {}, out = {}
+        cdef Event event
+        cdef Py_ssize_t k
+        while last >= 0:
+            chain.append(last)
+            last = self.items[last].prev
+        for k in range(len(chain) - 1, -1, -1):
+            event = self.items[<int> chain[k]]
+            if event.open:
+                open_at.setdefault(event.slot, []).append(event.pos)
+            else:
+                start = open_at[event.slot].pop()
+                out.setdefault(names[event.slot], []).append((start, event.pos))
+        return out
+
+
 cdef class _Threads:
     """One list of threads (pc, search id, start, capture events, span end or -1), and the
     states it holds: a stamp per instruction, a set of (pc, end) for span waits. Lookaround
@@ -196,7 +252,7 @@ cdef class _Threads:
     cdef int *sid
     cdef int *start
     cdef int *wait
-    cdef list caps
+    cdef int *caps  # the newest capture event of each thread (_Events), -1 for none
     cdef int *held  # held[pc] == stamp: a thread of this list is at pc
     cdef int stamp
     cdef set waiting  # pc * width + end of the span-waiting threads
@@ -210,7 +266,6 @@ cdef class _Threads:
         self.capacity = 0
         self.stamp = 1
         self.count = 0
-        self.caps = []
         self.waiting = set()
 
     def __dealloc__(self):
@@ -227,7 +282,8 @@ cdef class _Threads:
         self.sid = <int *> malloc(capacity * sizeof(int))
         self.start = <int *> malloc(capacity * sizeof(int))
         self.wait = <int *> malloc(capacity * sizeof(int))
-        if not (self.pc and self.sid and self.start and self.wait):
+        self.caps = <int *> malloc(capacity * sizeof(int))
+        if not (self.pc and self.sid and self.start and self.wait and self.caps):
             self.release()
             raise MemoryError()
         self.capacity = capacity
@@ -239,7 +295,8 @@ cdef class _Threads:
         free(self.sid)
         free(self.start)
         free(self.wait)
-        self.pc = self.sid = self.start = self.wait = NULL
+        free(self.caps)
+        self.pc = self.sid = self.start = self.wait = self.caps = NULL
         self.capacity = 0
 
     cdef void clear(self):
@@ -248,7 +305,6 @@ cdef class _Threads:
         if self.stamp == STAMP_LIMIT:
             memset(self.held, 0, self.size * sizeof(int))
             self.stamp = 1
-        del self.caps[:]
         if self.waiting:
             self.waiting.clear()
 
@@ -270,16 +326,16 @@ cdef class _Threads:
     cdef inline int add(self, int pc, int other) except -1:
         """A state of a lookaround run, unless held already."""
         if self.hold(pc) if other < 0 else self.hold_span(pc, other):
-            self.push(pc, 0, 0, None, other)
+            self.push(pc, 0, 0, -1, other)
         return 0
 
-    cdef inline void push(self, int pc, int sid, int start, object caps, int wait):
+    cdef inline void push(self, int pc, int sid, int start, int caps, int wait):
         cdef int k = self.count
         self.pc[k] = pc
         self.sid[k] = sid
         self.start[k] = start
         self.wait[k] = wait
-        self.caps.append(caps)
+        self.caps[k] = caps
         self.count = k + 1
 
 
@@ -293,7 +349,8 @@ cdef class _Search:
     cdef int *visited  # visited[pc] == closure: this closure passed pc already
     cdef int closure
     cdef int *stack
-    cdef list stack_caps
+    cdef int *stack_caps  # the capture events at each waiting split branch
+    cdef _Events events
     cdef long steps
     cdef list span_starts  # per SPAN pc, its table's by_start, found once per run
 
@@ -301,34 +358,35 @@ cdef class _Search:
         self.code = code
         self.visited = <int *> calloc(max(code.size, 1), sizeof(int))
         self.stack = <int *> malloc((code.size + 1) * sizeof(int))
-        if not self.visited or not self.stack:
+        self.stack_caps = <int *> malloc((code.size + 1) * sizeof(int))
+        if not self.visited or not self.stack or not self.stack_caps:
             raise MemoryError()
         self.closure = 0
-        self.stack_caps = []
+        self.events = _Events()
 
     def __dealloc__(self):
         free(self.visited)
         free(self.stack)
+        free(self.stack_caps)
 
     cdef void begin(self, object program, object ctx, int n):
         self.program = program
         self.ctx = ctx
         self.n = n
         self.steps = 0
+        self.events.reset()
         self.span_starts = None
 
     cdef void end(self):
         self.program = self.ctx = self.span_starts = None
 
     cdef int add(self, _Threads threads, int pc, int pos, int sid, int start,
-                 object caps) except -1:
+                 int caps) except -1:
         """vm._add: the epsilon closure from `pc` at `pos`, in priority order, appending the
         consuming states reached to `threads`."""
         cdef Code code = self.code
         cdef int depth = 0, op, end
         cdef dict starts
-        cdef list stack_caps = self.stack_caps
-        del stack_caps[:]
         self.closure += 1
         if self.closure == STAMP_LIMIT:
             memset(self.visited, 0, self.code.size * sizeof(int))
@@ -356,7 +414,7 @@ cdef class _Search:
                 visited[pc] = closure
                 if op == SPLIT:
                     self.stack[depth] = code.b[pc]
-                    stack_caps.append(caps)
+                    self.stack_caps[depth] = caps
                     depth += 1
                     pc = code.a[pc]
                     continue
@@ -364,7 +422,7 @@ cdef class _Search:
                     pc = code.a[pc]
                     continue
                 if op == OPEN or op == CLOSE:
-                    caps = ((op, code.a[pc], pos), caps)
+                    caps = self.events.add(caps, code.a[pc], pos, op == OPEN)
                     pc += 1
                     continue
                 if _holds(self.ctx, self.program, code.a[pc], code.b[pc], pos):  # ASSERT
@@ -374,7 +432,7 @@ cdef class _Search:
                 return 0
             depth -= 1
             pc = self.stack[depth]
-            caps = stack_caps.pop()
+            caps = self.stack_caps[depth]
 
 
 cdef dict _where(object ctx, str name):
@@ -513,7 +571,6 @@ cdef list _finditer(program, ctx, int limit, char *can_start, list out):
         ctx.steps += search.steps
     finally:
         search.end()
-        del clist.caps[:], nlist.caps[:]
         if capacity > KEEP_CAPACITY:
             clist.release()
             nlist.release()
@@ -530,8 +587,9 @@ cdef int _run(Code code, _Search search, _Threads clist, _Threads nlist, object 
     cdef object tokens = ctx.tokens
     cdef _Threads swap
     cdef dict pending = {}  # search id -> (start, end, caps) of its best match so far
-    cdef int head = 0, last = 0, pos = -1, i, j, pc, sid, start, wait, op
-    cdef object caps, tok = None
+    cdef int head = 0, last = 0, pos = -1, i, j, pc, sid, start, wait, op, caps
+    cdef object tok = None
+    cdef list names = program.names
     cdef object form_ids = ctx.form_ids
     cdef Py_ssize_t fid = -1
     cdef bint alive
@@ -541,7 +599,7 @@ cdef int _run(Code code, _Search search, _Threads clist, _Threads nlist, object 
             while not can_start[pos]:  # idle: skip to where a match can start
                 pos += 1
         if last not in pending and pos <= limit:  # the newest search looks for its start
-            search.add(clist, 0, pos, last, pos, None)
+            search.add(clist, 0, pos, last, pos, -1)
         nlist.clear()
         if pos < n:
             tok = tokens[pos]
@@ -565,7 +623,6 @@ cdef int _run(Code code, _Search search, _Threads clist, _Threads nlist, object 
                 # Lower-priority threads of this search and all later searches are cut; a
                 # new search for the next match starts here, behind the survivors.
                 clist.count = i
-                del clist.caps[i:]
                 clist.stamp += 1  # (STAMP_LIMIT is far: clear() resets before it is reached)
                 clist.waiting.clear()
                 for j in range(clist.count):
@@ -574,7 +631,7 @@ cdef int _run(Code code, _Search search, _Threads clist, _Threads nlist, object 
                     else:
                         clist.hold_span(clist.pc[j], clist.wait[j])
                 last = sid + 1
-                search.add(clist, 0, pos, last, pos, None)
+                search.add(clist, 0, pos, last, pos, -1)
                 continue
             if pos == n:
                 continue
@@ -595,14 +652,14 @@ cdef int _run(Code code, _Search search, _Threads clist, _Threads nlist, object 
             if alive:
                 break
             start, end, caps = pending.pop(head)
-            out.append(Match(start, end, _captures(program, caps)))
+            out.append(Match(start, end, search.events.captures(names, caps)))
             head += 1
         swap = clist
         clist = nlist
         nlist = swap
     while head in pending:
         start, end, caps = pending.pop(head)
-        out.append(Match(start, end, _captures(program, caps)))
+        out.append(Match(start, end, search.events.captures(names, caps)))
         head += 1
     return 0
 
