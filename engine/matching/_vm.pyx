@@ -94,43 +94,69 @@ cdef inline Py_ssize_t _form_id(object form_ids, Py_ssize_t pos):
 
 cdef inline object _table(object ctx, object key):
     """ctx.table(key) without a Python call where the table is made already."""
-    table = ctx.spans.get(key)
+    spans = ctx.spans
+    table = (<dict> spans).get(key) if type(spans) is dict else spans.get(key)
     if table is None:
         table = ctx.table(key)
     return table
 
 
-cdef inline bint _holds(object ctx, object program, int kind, int index, int pos) except -1:
+cdef inline bint _holds(object ctx, Code code, int kind, int index, int pos) except -1:
     """An assertion at `pos` (vm._assert)."""
     if kind == AT_START:
         return pos == 0
     if kind == AT_END:
         return pos == ctx.n
-    return _look(ctx, program.looks[index], pos)
+    return _look(ctx, <_Look> code.looks[index], pos)
 
 
-cdef bint _look(object ctx, object look, int pos) except -1:
-    """MatchContext.look, step for step, on the same memos: whether a lookaround holds."""
-    cdef bint negate = look.negate
+cdef class _Look:
+    """A compiler.Look's fields, read once: the lookarounds of a sentence's runs are decided
+    hundreds of thousands of times in a corpus, each reading most of them."""
+
+    cdef object program
+    cdef object anchored
+    cdef object key
+    cdef object memo_key  # the key of its per-position memo in MatchContext._looks
+    cdef tuple required
+    cdef bint ahead
+    cdef bint negate
+
+    def __cinit__(self, look):
+        self.program = look.program
+        self.anchored = look.anchored
+        self.key = look.key
+        self.memo_key = ("anchored", look.key)
+        self.required = tuple(look.required)
+        self.ahead = look.ahead
+        self.negate = look.negate
+
+
+cdef bint _look(object ctx, _Look look, int pos) except -1:
+    """MatchContext.look, step for step, on the same memos (an anchored body's results in a
+    byte per position here, 0 for not run yet, 1 false, 2 true): whether a lookaround
+    holds."""
     cdef int first, last
+    cdef bytearray known
     if look.required:  # the body needs a token that is not on its side of `pos`
         bounds = ctx._bounds.get(look.key)
         if bounds is None:
             _bounds(ctx, look.required, ctx.n, &first, &last)
             bounds = ctx._bounds[look.key] = (first, last)
         if (<int> bounds[1] < pos) if look.ahead else (<int> bounds[0] >= pos):
-            return negate
+            return look.negate
     memo = ctx._looks
     if look.anchored is not None:
-        key = (look.key, pos)
-        found = memo.get(key)
-        if found is None:
-            found = memo[key] = anchored(look.anchored, ctx, pos) != negate
-        return found
+        known = memo.get(look.memo_key)
+        if known is None:
+            known = memo[look.memo_key] = bytearray(<int> ctx.n + 1)
+        if not known[pos]:
+            known[pos] = 2 if _anchored(look.anchored, ctx, pos) != look.negate else 1
+        return known[pos] == 2
     table = memo.get(look.key)
     if table is None:
         table = scan(look.program, ctx, look.ahead)
-        if negate:
+        if look.negate:
             table = [not v for v in table]
         memo[look.key] = table
     return table[pos]
@@ -148,6 +174,7 @@ cdef class Code:
     cdef int *b
     cdef int *tid  # per TOK, its test's memo column (_test_id)
     cdef list args
+    cdef list looks  # the program's lookarounds (_Look), by index
     # Working memory, reused by the program's runs instead of allocated and cleared for each
     # (its stamps stay valid from run to run); `busy` while a run uses it.
     cdef _Threads clist
@@ -156,8 +183,10 @@ cdef class Code:
     cdef _Body body
     cdef bint busy
 
-    def __cinit__(self, list code):
+    def __cinit__(self, program):
         cdef int pc, op
+        cdef list code = program.code
+        self.looks = [_Look(look) for look in program.looks]
         self.size = len(code)
         self.op = <int *> malloc(max(self.size, 1) * sizeof(int))
         self.a = <int *> malloc(max(self.size, 1) * sizeof(int))
@@ -425,7 +454,7 @@ cdef class _Search:
                     caps = self.events.add(caps, code.a[pc], pos, op == OPEN)
                     pc += 1
                     continue
-                if _holds(self.ctx, self.program, code.a[pc], code.b[pc], pos):  # ASSERT
+                if _holds(self.ctx, code, code.a[pc], code.b[pc], pos):  # ASSERT
                     pc += 1
                     continue
             if depth == 0:
@@ -547,7 +576,7 @@ def finditer(program, ctx) -> list:
 cdef list _finditer(program, ctx, int limit, char *can_start, list out):
     cdef Code code = program.native
     if code is None:
-        code = program.native = Code(program.code)
+        code = program.native = Code(program)
     cdef int n = ctx.n
     cdef int capacity = code.size + code.spans * (n + 2) + 1
     cdef _Threads clist, nlist
@@ -749,7 +778,7 @@ cdef class _Body:
             elif op == JMP:
                 self.stack[depth] = code.a[pc]
                 depth += 1
-            elif op == OPEN or op == CLOSE or _holds(self.ctx, self.program, code.a[pc],
+            elif op == OPEN or op == CLOSE or _holds(self.ctx, code, code.a[pc],
                                                      code.b[pc], pos):
                 self.stack[depth] = pc + 1
                 depth += 1
@@ -787,7 +816,7 @@ cdef _Body _body(object program, object ctx):
     """The program's lookaround runner, ready for a run (a fresh one inside a run of its own)."""
     cdef Code code = program.native
     if code is None:
-        code = program.native = Code(program.code)
+        code = program.native = Code(program)
     cdef _Body body
     if code.busy:
         body = _Body(code)
@@ -831,6 +860,10 @@ def scan(program, ctx, bint ahead) -> list:
 def anchored(program, ctx, int pos) -> bool:
     """vm._anchored: does the body match a span starting at `pos` (forward program) or ending
     there (reversed program)?"""
+    return _anchored(program, ctx, pos)
+
+
+cdef bint _anchored(object program, object ctx, int pos) except -1:
     cdef _Body body = _body(program, ctx)
     cdef int step = -1 if body.reverse else 1
     cdef bint found = False
