@@ -372,7 +372,8 @@ class Engine:
     def _wanted(compiled: CompiledRule, ctx: MatchContext) -> bool:
         """Whether a rule triggered by spans (@class, <value>) has one here; the spans are
         found (or made, for on-demand fact types) if no one asked for them yet."""
-        return any(ctx.table(key).values for key in compiled.span_triggers)
+        spans = ctx.spans
+        return any((spans.get(key) or ctx.table(key)).values for key in compiled.span_triggers)
 
     def _near(self, i: int, orths: list) -> bool:
         """Whether rule i's trigger and a token of each of its conditions are close enough for
@@ -394,14 +395,15 @@ class Engine:
         compiled = self.rules[i]
         if compiled.reach is not None and not self._near(i, orths):
             return []
+        programs = compiled.programs
         if compiled.all_matches:
-            program = compiled.programs[0]
+            program = programs[0]
             return [(program, _Span(s, e)) for s, e in all_spans(program, ctx)]
-        found = [(k, m) for k, program in enumerate(compiled.programs)
-                 for m in finditer(program, ctx)]
-        if len(compiled.programs) > 1:
-            found = _resolve_overlaps(found)
-        return [(compiled.programs[k], m) for k, m in found]
+        if len(programs) == 1:
+            program = programs[0]
+            return [(program, m) for m in finditer(program, ctx)]
+        found = [(k, m) for k, program in enumerate(programs) for m in finditer(program, ctx)]
+        return [(programs[k], m) for k, m in _resolve_overlaps(found)] if found else []
 
     def _fact(self, compiled, doc, sentence, ctx, program, match) -> Fact:
         rule, text = compiled.rule, doc.text

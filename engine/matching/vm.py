@@ -47,13 +47,24 @@ class SpanTable:
     def add(self, start: int, end: int, value: object = None) -> None:
         if end <= start:
             return
-        if (start, end) not in self.values:
-            self.by_start.setdefault(start, []).append(end)
-            self.by_start[start].sort(reverse=True)
-            self.by_end.setdefault(end, []).append(start)
-            self.by_end[end].sort()
-        if value is not None or (start, end) not in self.values:
-            self.values[(start, end)] = value
+        key = (start, end)
+        if key in self.values:
+            if value is not None:
+                self.values[key] = value
+            return
+        self.values[key] = value
+        ends = self.by_start.get(start)
+        if ends is None:
+            self.by_start[start] = [end]
+        else:
+            ends.append(end)
+            ends.sort(reverse=True)
+        starts = self.by_end.get(end)
+        if starts is None:
+            self.by_end[end] = [start]
+        else:
+            starts.append(start)
+            starts.sort()
 
 
 class MatchContext:
