@@ -14,7 +14,7 @@ from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE, PyBy
 from libc.string cimport memset
 
 from engine.matching.vm import Match
-from engine.text.tokens import MAX_FORM_IDS
+from engine.text.tokens import MAX_FORM_IDS, Form
 from engine.patterns.compiler import (
     AT_END as _AT_END,
     AT_START as _AT_START,
@@ -32,6 +32,10 @@ from engine.patterns.compiler import (
 # this (very long sentences) are given back after the run instead of kept.
 cdef int STAMP_LIMIT = 1 << 30
 cdef int KEEP_CAPACITY = 1 << 14
+
+# A word form's fields by position: _where reads them off the tuple, not by name.
+cdef dict _FORM_FIELDS = {name: i for i, name in enumerate(Form._fields)}
+cdef object _FORM = Form
 
 cdef int TOK = _TOK, SPLIT = _SPLIT, JMP = _JMP, OPEN = _OPEN, CLOSE = _CLOSE
 cdef int SPAN = _SPAN, ASSERT = _ASSERT, MATCH = _MATCH, AT_START = _AT_START, AT_END = _AT_END
@@ -127,7 +131,7 @@ cdef class _Look:
         self.anchored = look.anchored
         self.key = look.key
         self.memo_key = ("anchored", look.key)
-        self.required = tuple(look.required)
+        self.required = _key_sets(look.required)
         self.ahead = look.ahead
         self.negate = look.negate
 
@@ -175,6 +179,13 @@ cdef class Code:
     cdef int *tid  # per TOK, its test's memo column (_test_id)
     cdef list args
     cdef list looks  # the program's lookarounds (_Look), by index
+    # The program's search plan (compiler.Program), read once: the key sets every match
+    # needs (_key_sets), and where a match can start (see _mark_starts).
+    cdef tuple required
+    cdef bint skips
+    cdef tuple first_lookups
+    cdef tuple first_others  # (test, its memo column)
+    cdef tuple first_spans
     # Working memory, reused by the program's runs instead of allocated and cleared for each
     # (its stamps stay valid from run to run); `busy` while a run uses it.
     cdef _Threads clist
@@ -187,6 +198,11 @@ cdef class Code:
         cdef int pc, op
         cdef list code = program.code
         self.looks = [_Look(look) for look in program.looks]
+        self.required = _key_sets(program.required)
+        self.skips = program.skips
+        self.first_lookups = _key_sets((program.first_lookups,))[0]
+        self.first_others = tuple((test, _test_id(test)) for test in program.first_others)
+        self.first_spans = tuple(program.first_spans)
         self.size = len(code)
         self.op = <int *> malloc(max(self.size, 1) * sizeof(int))
         self.a = <int *> malloc(max(self.size, 1) * sizeof(int))
@@ -464,16 +480,28 @@ cdef class _Search:
             caps = self.stack_caps[depth]
 
 
+cdef tuple _key_sets(sets):
+    """Key sets (Program.required, Look.required) as _bounds reads them: per set, per field,
+    (name, its values as a frozenset and as a tuple, which is quicker to walk)."""
+    return tuple(tuple((name, frozenset(values), tuple(values)) for name, values in keys)
+                 for keys in sets)
+
+
 cdef dict _where(object ctx, str name):
     """MatchContext.where: value of field `name` -> positions of the tokens that have it,
     made once per sentence."""
     cdef dict where = ctx._where.get(name)
     cdef int i = 0
+    cdef Py_ssize_t index
     cdef list positions
     if where is None:
         where = ctx._where[name] = {}
+        index = _FORM_FIELDS.get(name, -1)
         for tok in ctx.tokens:
-            value = getattr(tok, name)
+            if index >= 0 and type(tok) is _FORM:
+                value = (<tuple> tok)[index]
+            else:
+                value = getattr(tok, name)
             positions = where.get(value)
             if positions is None:
                 where[value] = [i]
@@ -489,13 +517,15 @@ cdef int _bounds(object ctx, tuple required, int n, int *first, int *last) excep
     cdef int lo, hi, start, end
     cdef dict where
     cdef list positions
+    cdef frozenset values
+    cdef tuple keys, listed
     first[0], last[0] = -1, n
     for keys in required:
         lo, hi = n, -1
-        for name, values in keys:
+        for name, values, listed in keys:
             where = _where(ctx, name)
-            if len(values) < len(where):
-                for value in values:
+            if len(listed) < len(where):
+                for value in listed:
                     positions = where.get(value)
                     if positions is not None:
                         start, end = positions[0], positions[len(positions) - 1]
@@ -512,14 +542,16 @@ cdef int _bounds(object ctx, tuple required, int n, int *first, int *last) excep
     return 0
 
 
-cdef int _mark_starts(object program, object ctx, char *can_start, int limit) except -1:
+cdef int _mark_starts(Code code, object ctx, char *can_start, int limit) except -1:
     """vm.search_plan's starts, as a flag per position up to `limit`."""
     cdef int i, n = ctx.n
     cdef dict where
-    for name, values in program.first_lookups:
+    cdef frozenset values
+    cdef tuple listed
+    for name, values, listed in code.first_lookups:
         where = _where(ctx, name)
-        if len(values) < len(where):  # look up the fewer: the rule's values or the sentence's
-            for value in values:
+        if len(listed) < len(where):  # look up the fewer: the rule's values or the sentence's
+            for value in listed:
                 positions = where.get(value)
                 if positions is not None:
                     for i in positions:
@@ -533,12 +565,11 @@ cdef int _mark_starts(object program, object ctx, char *can_start, int limit) ex
                             can_start[i] = 1
     tokens, form_ids = ctx.tokens, ctx.form_ids
     cdef int tid
-    for check in program.first_others:
-        tid = _test_id(check)
+    for check, tid in code.first_others:
         for i in range(min(limit + 1, n)):
             if not can_start[i] and _passes(check, tid, tokens[i], _form_id(form_ids, i)):
                 can_start[i] = 1
-    for key in program.first_spans:
+    for key in code.first_spans:
         for i in _table(ctx, key).by_start:
             if i <= limit:
                 can_start[i] = 1
@@ -551,32 +582,31 @@ def finditer(program, ctx) -> list:
     cdef list out = []
     cdef int n = ctx.n
     cdef int first, limit = n
-    if program.required:
-        _bounds(ctx, program.required, n, &first, &limit)
+    cdef Code code = program.native
+    if code is None:
+        code = program.native = Code(program)
+    if code.required:
+        _bounds(ctx, code.required, n, &first, &limit)
     if limit < 0:
         return out  # a token every match needs is not in the sentence
-    cdef bint skips = program.skips
     cdef char *can_start = NULL
-    if skips:
+    if code.skips:
         can_start = <char *> calloc(n + 1, 1)
         if not can_start:
             raise MemoryError()
         try:
-            _mark_starts(program, ctx, can_start, limit)
+            _mark_starts(code, ctx, can_start, limit)
         except BaseException:
             free(can_start)
             raise
         can_start[n] = 1
     try:
-        return _finditer(program, ctx, limit, can_start, out)
+        return _finditer(program, code, ctx, limit, can_start, out)
     finally:
         free(can_start)
 
 
-cdef list _finditer(program, ctx, int limit, char *can_start, list out):
-    cdef Code code = program.native
-    if code is None:
-        code = program.native = Code(program)
+cdef list _finditer(program, Code code, ctx, int limit, char *can_start, list out):
     cdef int n = ctx.n
     cdef int capacity = code.size + code.spans * (n + 2) + 1
     cdef _Threads clist, nlist
