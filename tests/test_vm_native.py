@@ -58,11 +58,14 @@ def test_compiled_matches_and_steps_equal_the_reference(pattern, sentence):
     want = [(m.start, m.end, m.captures) for m in PURE.python_finditer(program, reference)]
     assert got == want, pattern
     assert compiled.steps == reference.steps, pattern  # lookaround scans included
-    # With form ids, token tests are memoised per form: a first run fills the memo, a second
-    # reads it; both as the reference.
-    strings = get_tokenizer().nlp.vocab.strings
+    # As the engine runs it: over word forms (whose fields the compiled matcher reads by
+    # position), with form ids, by which token tests are memoised per form: a first run fills
+    # the memo, a second reads it; both as the reference.
+    tokenizer = get_tokenizer()
+    strings = tokenizer.nlp.vocab.strings
+    forms = [tokenizer.form(strings[t.text]) for t in tokens]
     for _ in range(2):
-        memo = vm.MatchContext(tokens, spans)
+        memo = vm.MatchContext(forms, spans)
         memo.form_ids = [FORM_IDS.get(strings[t.text], -1) for t in tokens]
         assert all(i >= 0 for i in memo.form_ids)
         assert [(m.start, m.end, m.captures) for m in vm.finditer(program, memo)] == want
