@@ -32,6 +32,7 @@ from engine.patterns.compiler import (
 # this (very long sentences) are given back after the run instead of kept.
 cdef int STAMP_LIMIT = 1 << 30
 cdef int KEEP_CAPACITY = 1 << 14
+cdef int KEEP_EVENTS = 1 << 16  # capture events (16 bytes each) a run's arena keeps after it
 
 # A word form's fields by position: _where reads them off the tuple, not by name.
 cdef dict _FORM_FIELDS = {name: i for i, name in enumerate(Form._fields)}
@@ -251,6 +252,12 @@ cdef class _Events:
 
     cdef inline void reset(self):
         self.count = 0
+
+    cdef void release(self):
+        """Give the arena back (after a run that needed a very large one)."""
+        free(self.items)
+        self.items = NULL
+        self.count = self.capacity = 0
 
     cdef int add(self, int prev, int slot, int pos, bint open) except -2:
         cdef Event *grown
@@ -630,6 +637,8 @@ cdef list _finditer(program, Code code, ctx, int limit, char *can_start, list ou
         ctx.steps += search.steps
     finally:
         search.end()
+        if search.events.capacity > KEEP_EVENTS:
+            search.events.release()
         if capacity > KEEP_CAPACITY:
             clist.release()
             nlist.release()
