@@ -34,6 +34,7 @@ def _pure_vm():
     sys.modules[spec.name] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
     module._scan, module._anchored = module.python_scan, module.python_anchored
+    module.MatchContext, module.SpanTable = module.python_MatchContext, module.python_SpanTable
     return module
 
 

@@ -97,16 +97,117 @@ cdef inline Py_ssize_t _form_id(object form_ids, Py_ssize_t pos):
     return -1 if form_ids is None else <Py_ssize_t> form_ids[pos]
 
 
-cdef inline object _table(object ctx, object key):
+cdef class SpanTable:
+    """vm.SpanTable (the reference, which documents it) as a C type: the matcher reads its
+    indexes without looking attributes up by name."""
+
+    cdef public dict by_start
+    cdef public dict by_end
+    cdef public dict values
+
+    def __init__(self, by_start=None, by_end=None, values=None):
+        self.by_start = {} if by_start is None else by_start
+        self.by_end = {} if by_end is None else by_end
+        self.values = {} if values is None else values
+
+    cpdef add(self, int start, int end, object value=None):
+        cdef list ends, starts
+        if end <= start:
+            return
+        key = (start, end)
+        if key in self.values:
+            if value is not None:
+                self.values[key] = value
+            return
+        self.values[key] = value
+        ends = self.by_start.get(start)
+        if ends is None:
+            self.by_start[start] = [end]
+        else:
+            ends.append(end)
+            ends.sort(reverse=True)
+        starts = self.by_end.get(end)
+        if starts is None:
+            self.by_end[end] = [start]
+        else:
+            starts.append(start)
+            starts.sort()
+
+    def __eq__(self, other):
+        if not isinstance(other, SpanTable):
+            return NotImplemented
+        return ((self.by_start, self.by_end, self.values)
+                == (other.by_start, other.by_end, other.values))
+
+    def __repr__(self):
+        return (f"SpanTable(by_start={self.by_start!r}, by_end={self.by_end!r}, "
+                f"values={self.values!r})")
+
+
+cdef class MatchContext:
+    """vm.MatchContext (the reference, which documents it) as a C type: the matcher reads a
+    sentence's tokens, span tables and memos as C fields."""
+
+    cdef public object tokens
+    cdef public int n
+    cdef public dict spans
+    cdef public object provider
+    cdef public dict _looks
+    cdef public dict _where
+    cdef public dict _bounds
+    cdef public long steps
+    cdef public object form_ids
+
+    def __init__(self, tokens, spans=None, provider=None):
+        self.tokens = tokens
+        self.n = len(tokens)
+        self.spans = spans if spans is not None else {}
+        self.provider = provider
+        self._looks = {}
+        self._where = {}
+        self._bounds = {}
+        self.steps = 0
+        self.form_ids = None
+
+    def where(self, str field) -> dict:
+        return _where(self, field)
+
+    def bounds(self, required) -> tuple:
+        cdef int first, last
+        _bounds(self, _key_sets(required), self.n, &first, &last)
+        return first, last
+
+    def table(self, key):
+        table = self.spans.get(key)
+        if table is None:
+            table = self.spans[key] = SpanTable()
+            if self.provider is not None:
+                self.provider(key, table)
+        return table
+
+    def look(self, look, int pos) -> bool:
+        return _look(self, _Look(look), pos)
+
+    def spans_changed(self) -> None:
+        self._looks.clear()
+
+
+cdef inline dict _starts_of(object table, bint ends):
+    """A span table's by_start (by_end with `ends`), read as a C field where it is one."""
+    if type(table) is SpanTable:
+        return (<SpanTable> table).by_end if ends else (<SpanTable> table).by_start
+    return table.by_end if ends else table.by_start
+
+
+cdef inline object _table(MatchContext ctx, object key):
     """ctx.table(key) without a Python call where the table is made already."""
-    spans = ctx.spans
-    table = (<dict> spans).get(key) if type(spans) is dict else spans.get(key)
+    table = ctx.spans.get(key)
     if table is None:
         table = ctx.table(key)
     return table
 
 
-cdef inline bint _holds(object ctx, Code code, int kind, int index, int pos) except -1:
+cdef inline bint _holds(MatchContext ctx, Code code, int kind, int index, int pos) except -1:
     """An assertion at `pos` (vm._assert)."""
     if kind == AT_START:
         return pos == 0
@@ -137,7 +238,7 @@ cdef class _Look:
         self.negate = look.negate
 
 
-cdef bint _look(object ctx, _Look look, int pos) except -1:
+cdef bint _look(MatchContext ctx, _Look look, int pos) except -1:
     """MatchContext.look, step for step, on the same memos (an anchored body's results in a
     byte per position here, 0 for not run yet, 1 false, 2 true): whether a lookaround
     holds."""
@@ -154,7 +255,7 @@ cdef bint _look(object ctx, _Look look, int pos) except -1:
     if look.anchored is not None:
         known = memo.get(look.memo_key)
         if known is None:
-            known = memo[look.memo_key] = bytearray(<int> ctx.n + 1)
+            known = memo[look.memo_key] = bytearray(ctx.n + 1)
         if not known[pos]:
             known[pos] = 2 if _anchored(look.anchored, ctx, pos) != look.negate else 1
         return known[pos] == 2
@@ -396,7 +497,7 @@ cdef class _Search:
 
     cdef Code code
     cdef object program
-    cdef object ctx
+    cdef MatchContext ctx
     cdef int n
     cdef int *visited  # visited[pc] == closure: this closure passed pc already
     cdef int closure
@@ -421,7 +522,7 @@ cdef class _Search:
         free(self.stack)
         free(self.stack_caps)
 
-    cdef void begin(self, object program, object ctx, int n):
+    cdef void begin(self, object program, MatchContext ctx, int n):
         self.program = program
         self.ctx = ctx
         self.n = n
@@ -456,7 +557,8 @@ cdef class _Search:
                     self.span_starts = [None] * code.size
                 starts = self.span_starts[pc]
                 if starts is None:
-                    starts = self.span_starts[pc] = _table(self.ctx, code.args[pc]).by_start
+                    starts = self.span_starts[pc] = _starts_of(_table(self.ctx, code.args[pc]),
+                                                               False)
                 ends = starts.get(pos)
                 if ends:
                     for end in ends:
@@ -494,7 +596,7 @@ cdef tuple _key_sets(sets):
                  for keys in sets)
 
 
-cdef dict _where(object ctx, str name):
+cdef dict _where(MatchContext ctx, str name):
     """MatchContext.where: value of field `name` -> positions of the tokens that have it,
     made once per sentence."""
     cdef dict where = ctx._where.get(name)
@@ -518,7 +620,7 @@ cdef dict _where(object ctx, str name):
     return where
 
 
-cdef int _bounds(object ctx, tuple required, int n, int *first, int *last) except -1:
+cdef int _bounds(MatchContext ctx, tuple required, int n, int *first, int *last) except -1:
     """MatchContext.bounds(required): the first position by which every required set has
     occurred, and the last at which each still occurs; (n, -1) where one is absent."""
     cdef int lo, hi, start, end
@@ -549,7 +651,7 @@ cdef int _bounds(object ctx, tuple required, int n, int *first, int *last) excep
     return 0
 
 
-cdef int _mark_starts(Code code, object ctx, char *can_start, int limit) except -1:
+cdef int _mark_starts(Code code, MatchContext ctx, char *can_start, int limit) except -1:
     """vm.search_plan's starts, as a flag per position up to `limit`."""
     cdef int i, n = ctx.n
     cdef dict where
@@ -577,13 +679,13 @@ cdef int _mark_starts(Code code, object ctx, char *can_start, int limit) except 
             if not can_start[i] and _passes(check, tid, tokens[i], _form_id(form_ids, i)):
                 can_start[i] = 1
     for key in code.first_spans:
-        for i in _table(ctx, key).by_start:
+        for i in _starts_of(_table(ctx, key), False):
             if i <= limit:
                 can_start[i] = 1
     return 0
 
 
-def finditer(program, ctx) -> list:
+def finditer(program, MatchContext ctx) -> list:
     """All non-overlapping leftmost-first matches of `program` in the sentence, in order
     (vm.finditer)."""
     cdef list out = []
@@ -613,7 +715,8 @@ def finditer(program, ctx) -> list:
         free(can_start)
 
 
-cdef list _finditer(program, Code code, ctx, int limit, char *can_start, list out):
+cdef list _finditer(program, Code code, MatchContext ctx, int limit, char *can_start,
+                    list out):
     cdef int n = ctx.n
     cdef int capacity = code.size + code.spans * (n + 2) + 1
     cdef _Threads clist, nlist
@@ -647,7 +750,7 @@ cdef list _finditer(program, Code code, ctx, int limit, char *can_start, list ou
     return out
 
 
-cdef int _run(Code code, _Search search, _Threads clist, _Threads nlist, object ctx,
+cdef int _run(Code code, _Search search, _Threads clist, _Threads nlist, MatchContext ctx,
               int limit, char *can_start, list out) except -1:
     """The search loop of vm.finditer."""
     cdef object program = search.program
@@ -738,7 +841,7 @@ cdef class _Body:
 
     cdef Code code
     cdef object program
-    cdef object ctx
+    cdef MatchContext ctx
     cdef int n
     cdef bint reverse
     cdef int *visited
@@ -762,7 +865,7 @@ cdef class _Body:
         free(self.visited)
         free(self.stack)
 
-    cdef int begin(self, object program, object ctx) except -1:
+    cdef int begin(self, object program, MatchContext ctx) except -1:
         self.program = program
         self.ctx = ctx
         self.n = ctx.n
@@ -805,8 +908,7 @@ cdef class _Body:
             elif op == MATCH:
                 matched = True
             elif op == SPAN:
-                table = _table(self.ctx, code.args[pc])
-                others = (table.by_end if self.reverse else table.by_start).get(pos)
+                others = _starts_of(_table(self.ctx, code.args[pc]), self.reverse).get(pos)
                 if others:
                     for other in others:
                         states.add(pc, other)
@@ -851,7 +953,7 @@ cdef class _Body:
         return matched
 
 
-cdef _Body _body(object program, object ctx):
+cdef _Body _body(object program, MatchContext ctx):
     """The program's lookaround runner, ready for a run (a fresh one inside a run of its own)."""
     cdef Code code = program.native
     if code is None:
@@ -875,7 +977,7 @@ cdef void _done(_Body body):
         body.code.busy = False
 
 
-def scan(program, ctx, bint ahead) -> list:
+def scan(program, MatchContext ctx, bint ahead) -> list:
     """vm._scan: for every position p, does the body match some span ending at p (behind) or
     starting at p (ahead, program reversed and run from the sentence end)? One pass."""
     cdef _Body body = _body(program, ctx)
@@ -896,13 +998,13 @@ def scan(program, ctx, bint ahead) -> list:
     return result
 
 
-def anchored(program, ctx, int pos) -> bool:
+def anchored(program, MatchContext ctx, int pos) -> bool:
     """vm._anchored: does the body match a span starting at `pos` (forward program) or ending
     there (reversed program)?"""
     return _anchored(program, ctx, pos)
 
 
-cdef bint _anchored(object program, object ctx, int pos) except -1:
+cdef bint _anchored(object program, MatchContext ctx, int pos) except -1:
     cdef _Body body = _body(program, ctx)
     cdef int step = -1 if body.reverse else 1
     cdef bint found = False

@@ -423,9 +423,10 @@ def all_spans(program: Program, ctx: MatchContext) -> list[tuple[int, int]]:
 
 # The reference implementations, kept for tests that check the compiled ones against them.
 python_finditer, python_scan, python_anchored = finditer, _scan, _anchored
-try:  # the same loops compiled to C, where the extension was built (_vm.pyx)
+python_MatchContext, python_SpanTable = MatchContext, SpanTable
+try:  # the same loops and types compiled to C, where the extension was built (_vm.pyx)
+    from engine.matching._vm import MatchContext, SpanTable, finditer
     from engine.matching._vm import anchored as _anchored
-    from engine.matching._vm import finditer
     from engine.matching._vm import scan as _scan
 except ImportError:
     pass
