@@ -206,6 +206,15 @@ class Engine:
         lazy_rules = {i for rules in self._lazy.values() for i in rules}
         self._span_triggered = [i for i in self._span_triggered if i not in lazy_rules]
         self.values = {name: compile_cached(spec) for name, spec in self.ruleset.grammars.items()}
+        # What fills a span table made on demand (_sentence's provide): by key, the value
+        # grammar, whether the lexicon pass does, and the on-demand rules that make the type.
+        self._providers: dict[tuple, tuple] = {
+            ("value", name): (grammar, False, ()) for name, grammar in self.values.items()}
+        for cls in self._lexicon_classes | self._lazy.keys():
+            self._providers[("class", cls)] = (None, cls in self._lexicon_classes,
+                                               tuple(self._lazy.get(cls, ())))
+        self._priorities = [compiled.rule.priority for compiled in self.rules]
+        self._made_lazily = [compiled.rule.fact in self._lazy for compiled in self.rules]
 
     # ---- public API ----
     def extract(self, text: str, doc_id: str | None = None, date: str | None = None,
@@ -311,18 +320,21 @@ class Engine:
         def provide(key, table: SpanTable) -> None:
             """Fill a span table the first time a pattern or trigger asks for it."""
             nonlocal lexicon_done, words
-            if key[0] == "value" and key[1] in self.values:
+            found = self._providers.get(key)
+            if found is None:
+                return  # a type emitted rules make: filled as they match
+            grammar, lexicon, lazy = found
+            if grammar is not None:
                 if words is None:
                     words = [form.text for form in forms]
-                for start, end, value in self.values[key[1]].find_words(words, sentence.starts,
-                                                                        doc.text):
+                for start, end, value in grammar.find_words(words, sentence.starts, doc.text):
                     table.add(start, end, value)
-            elif key[0] == "class" and key[1] in self._lexicon_classes and not lexicon_done:
+            elif lexicon and not lexicon_done:
                 lexicon_done = True  # one automaton pass fills every class's table
                 for cls, start, end, value in self.lexicon.find(forms):
                     ctx.spans.setdefault(("class", cls), SpanTable()).add(start, end, value)
-            if key[0] == "class" and key[1] in self._lazy and not hidden:
-                for i in self._lazy[key[1]]:
+            if lazy and not hidden:
+                for i in lazy:
                     compiled = self.rules[i]
                     if i in candidates or self._wanted(compiled, ctx):
                         for program, match in self._matches(i, ctx, sentence.orths):
@@ -337,14 +349,15 @@ class Engine:
             todo = range(len(self.rules)) if hidden else sorted(
                 candidates.union(self._span_triggered))
             k, n = 0, len(todo)
+            priorities, made_lazily = self._priorities, self._made_lazily
             while k < n:
-                priority = self.rules[todo[k]].rule.priority
+                priority = priorities[todo[k]]
                 found = []
-                while k < n and self.rules[todo[k]].rule.priority == priority:
+                while k < n and priorities[todo[k]] == priority:
                     i = todo[k]
                     compiled = self.rules[i]
-                    lazy = not hidden and compiled.rule.fact in self._lazy
-                    if not lazy and (i in candidates or self._wanted(compiled, ctx)):
+                    if (hidden or not made_lazily[i]) and (i in candidates
+                                                           or self._wanted(compiled, ctx)):
                         found.extend((compiled, program, match)
                                      for program, match in self._matches(i, ctx, sentence.orths))
                     k += 1
