@@ -386,7 +386,10 @@ class Engine:
         """Whether a rule triggered by spans (@class, <value>) has one here; the spans are
         found (or made, for on-demand fact types) if no one asked for them yet."""
         spans = ctx.spans
-        return any((spans.get(key) or ctx.table(key)).values for key in compiled.span_triggers)
+        for key in compiled.span_triggers:  # noqa: SIM110 (any() makes a generator per call)
+            if (spans.get(key) or ctx.table(key)).values:
+                return True
+        return False
 
     def _near(self, i: int, orths: list) -> bool:
         """Whether rule i's trigger and a token of each of its conditions are close enough for
