@@ -385,9 +385,8 @@ class Engine:
     def _wanted(compiled: CompiledRule, ctx: MatchContext) -> bool:
         """Whether a rule triggered by spans (@class, <value>) has one here; the spans are
         found (or made, for on-demand fact types) if no one asked for them yet."""
-        spans = ctx.spans
         for key in compiled.span_triggers:  # noqa: SIM110 (any() makes a generator per call)
-            if (spans.get(key) or ctx.table(key)).values:
+            if ctx.table(key).values:
                 return True
         return False
 

@@ -281,6 +281,8 @@ cdef class Code:
     cdef int *tid  # per TOK, its test's memo column (_test_id)
     cdef list args
     cdef list looks  # the program's lookarounds (_Look), by index
+    cdef list names  # capture names by slot
+    cdef bint reverse  # consumes tokens right to left (a lookahead body)
     # The program's search plan (compiler.Program), read once: the key sets every match
     # needs (_key_sets), and where a match can start (see _mark_starts).
     cdef tuple required
@@ -300,6 +302,8 @@ cdef class Code:
         cdef int pc, op
         cdef list code = program.code
         self.looks = [_Look(look) for look in program.looks]
+        self.names = list(program.names)
+        self.reverse = program.reverse
         self.required = _key_sets(program.required)
         self.skips = program.skips
         self.first_lookups = _key_sets((program.first_lookups,))[0]
@@ -496,7 +500,6 @@ cdef class _Search:
     """A finditer run: the closures' working memory and the steps counted."""
 
     cdef Code code
-    cdef object program
     cdef MatchContext ctx
     cdef int n
     cdef int *visited  # visited[pc] == closure: this closure passed pc already
@@ -522,8 +525,7 @@ cdef class _Search:
         free(self.stack)
         free(self.stack_caps)
 
-    cdef void begin(self, object program, MatchContext ctx, int n):
-        self.program = program
+    cdef void begin(self, MatchContext ctx, int n):
         self.ctx = ctx
         self.n = n
         self.steps = 0
@@ -531,7 +533,7 @@ cdef class _Search:
         self.span_starts = None
 
     cdef void end(self):
-        self.program = self.ctx = self.span_starts = None
+        self.ctx = self.span_starts = None
 
     cdef int add(self, _Threads threads, int pc, int pos, int sid, int start,
                  int caps) except -1:
@@ -710,13 +712,12 @@ def finditer(program, MatchContext ctx) -> list:
             raise
         can_start[n] = 1
     try:
-        return _finditer(program, code, ctx, limit, can_start, out)
+        return _finditer(code, ctx, limit, can_start, out)
     finally:
         free(can_start)
 
 
-cdef list _finditer(program, Code code, MatchContext ctx, int limit, char *can_start,
-                    list out):
+cdef list _finditer(Code code, MatchContext ctx, int limit, char *can_start, list out):
     cdef int n = ctx.n
     cdef int capacity = code.size + code.spans * (n + 2) + 1
     cdef _Threads clist, nlist
@@ -735,7 +736,7 @@ cdef list _finditer(program, Code code, MatchContext ctx, int limit, char *can_s
         nlist.reserve(capacity, n + 2)
         clist.clear()
         nlist.clear()
-        search.begin(program, ctx, n)
+        search.begin(ctx, n)
         _run(code, search, clist, nlist, ctx, limit, can_start, out)
         ctx.steps += search.steps
     finally:
@@ -753,14 +754,13 @@ cdef list _finditer(program, Code code, MatchContext ctx, int limit, char *can_s
 cdef int _run(Code code, _Search search, _Threads clist, _Threads nlist, MatchContext ctx,
               int limit, char *can_start, list out) except -1:
     """The search loop of vm.finditer."""
-    cdef object program = search.program
     cdef int n = search.n
     cdef object tokens = ctx.tokens
     cdef _Threads swap
     cdef dict pending = {}  # search id -> (start, end, caps) of its best match so far
     cdef int head = 0, last = 0, pos = -1, i, j, pc, sid, start, wait, op, caps
     cdef object tok = None
-    cdef list names = program.names
+    cdef list names = code.names
     cdef object form_ids = ctx.form_ids
     cdef Py_ssize_t fid = -1
     cdef bint alive
@@ -840,10 +840,8 @@ cdef class _Body:
     memory its program keeps between runs."""
 
     cdef Code code
-    cdef object program
     cdef MatchContext ctx
     cdef int n
-    cdef bint reverse
     cdef int *visited
     cdef int closure
     cdef int *stack
@@ -865,11 +863,9 @@ cdef class _Body:
         free(self.visited)
         free(self.stack)
 
-    cdef int begin(self, object program, MatchContext ctx) except -1:
-        self.program = program
+    cdef int begin(self, MatchContext ctx) except -1:
         self.ctx = ctx
         self.n = ctx.n
-        self.reverse = program.reverse
         self.steps = 0
         capacity = self.code.size + self.code.spans * (self.n + 2) + 1
         self.states.reserve(capacity, self.n + 2)
@@ -879,7 +875,7 @@ cdef class _Body:
         return 0
 
     cdef void end(self):
-        self.program = self.ctx = None
+        self.ctx = None
         if self.states.capacity > KEEP_CAPACITY:
             self.states.release()
             self.spare.release()
@@ -908,7 +904,7 @@ cdef class _Body:
             elif op == MATCH:
                 matched = True
             elif op == SPAN:
-                others = _starts_of(_table(self.ctx, code.args[pc]), self.reverse).get(pos)
+                others = _starts_of(_table(self.ctx, code.args[pc]), code.reverse).get(pos)
                 if others:
                     for other in others:
                         states.add(pc, other)
@@ -929,8 +925,8 @@ cdef class _Body:
         """Consume the token between `pos` and the next position in the program's
         direction: `states` becomes the states after it; True if MATCH was reached."""
         cdef Code code = self.code
-        cdef int nxt = pos - 1 if self.reverse else pos + 1
-        cdef int at = nxt if self.reverse else pos
+        cdef int nxt = pos - 1 if code.reverse else pos + 1
+        cdef int at = nxt if code.reverse else pos
         cdef object token = self.ctx.tokens[at]
         cdef Py_ssize_t fid = _form_id(self.ctx.form_ids, at)
         cdef _Threads now = self.states, out = self.spare
@@ -966,7 +962,7 @@ cdef _Body _body(object program, MatchContext ctx):
             code.body = _Body(code)
         body = code.body
         code.busy = True
-    body.begin(program, ctx)
+    body.begin(ctx)
     return body
 
 
@@ -1006,13 +1002,13 @@ def anchored(program, MatchContext ctx, int pos) -> bool:
 
 cdef bint _anchored(object program, MatchContext ctx, int pos) except -1:
     cdef _Body body = _body(program, ctx)
-    cdef int step = -1 if body.reverse else 1
+    cdef int step = -1 if body.code.reverse else 1
     cdef bint found = False
     try:
         if body.close(body.states, 0, pos):
             found = True
         else:
-            while body.states.count and (pos > 0 if body.reverse else pos < body.n):
+            while body.states.count and (pos > 0 if body.code.reverse else pos < body.n):
                 if body.advance(pos):
                     found = True
                     break
