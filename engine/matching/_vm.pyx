@@ -93,8 +93,9 @@ cdef bint _passes(object test, int tid, object token, Py_ssize_t fid) except -1:
     return passed
 
 
-cdef inline Py_ssize_t _form_id(object form_ids, Py_ssize_t pos):
-    return -1 if form_ids is None else <Py_ssize_t> form_ids[pos]
+cdef inline Py_ssize_t _form_id(MatchContext ctx, Py_ssize_t pos):
+    """The form id of the token at `pos`, -1 where there is none (no memo for it)."""
+    return ctx.fids[pos] if pos < ctx.nfids else -1
 
 
 cdef class SpanTable:
@@ -156,7 +157,9 @@ cdef class MatchContext:
     cdef public dict _where
     cdef public dict _bounds
     cdef public long steps
-    cdef public object form_ids
+    cdef object _form_ids
+    cdef Py_ssize_t *fids  # form_ids as a C array, read at every token test
+    cdef Py_ssize_t nfids
 
     def __init__(self, tokens, spans=None, provider=None):
         self.tokens = tokens
@@ -167,7 +170,28 @@ cdef class MatchContext:
         self._where = {}
         self._bounds = {}
         self.steps = 0
-        self.form_ids = None
+        free(self.fids)
+        self._form_ids, self.fids, self.nfids = None, NULL, 0
+
+    def __dealloc__(self):
+        free(self.fids)
+
+    @property
+    def form_ids(self):
+        """Per token, its word form's id (text.tokens.FORM_IDS), or -1; None: no ids, so no
+        token test is memoised."""
+        return self._form_ids
+
+    @form_ids.setter
+    def form_ids(self, value):
+        cdef Py_ssize_t i, n = 0 if value is None else len(value)
+        cdef Py_ssize_t *fids = <Py_ssize_t *> malloc(max(n, 1) * sizeof(Py_ssize_t))
+        if not fids:
+            raise MemoryError()
+        for i in range(n):
+            fids[i] = value[i]
+        free(self.fids)
+        self.fids, self.nfids, self._form_ids = fids, n, value
 
     def where(self, str field) -> dict:
         return _where(self, field)
@@ -287,7 +311,7 @@ cdef class Code:
     # needs (_key_sets), and where a match can start (see _mark_starts).
     cdef tuple required
     cdef bint skips
-    cdef tuple first_lookups
+    cdef _KeySet first_lookups  # None where the program has none
     cdef tuple first_others  # (test, its memo column)
     cdef tuple first_spans
     # Working memory, reused by the program's runs instead of allocated and cleared for each
@@ -306,7 +330,7 @@ cdef class Code:
         self.reverse = program.reverse
         self.required = _key_sets(program.required)
         self.skips = program.skips
-        self.first_lookups = _key_sets((program.first_lookups,))[0]
+        self.first_lookups = _KeySet(program.first_lookups) if program.first_lookups else None
         self.first_others = tuple((test, _test_id(test)) for test in program.first_others)
         self.first_spans = tuple(program.first_spans)
         self.size = len(code)
@@ -591,11 +615,36 @@ cdef class _Search:
             caps = self.stack_caps[depth]
 
 
+cdef class _KeySet:
+    """A key set (compiler: field -> values) as a token test: does the token hold one of its
+    keys? Like a token test it reads only a word form's fields, so it is memoised per form in
+    a column of its own (_passes; equal sets share one), and whether a sentence holds the set,
+    and where, takes a byte read per token: no per-sentence index of field values."""
+
+    cdef tuple keys  # (the field's index in Form or -1, its name, the values)
+    cdef int tid
+
+    def __cinit__(self, keys):
+        self.keys = tuple(sorted((_FORM_FIELDS.get(name, -1), name, frozenset(values))
+                                 for name, values in keys))
+        self.tid = _test_id(("keys", self.keys))
+
+    def __call__(self, tok) -> bool:
+        for index, name, values in self.keys:
+            value = (<tuple> tok)[index] if index >= 0 and type(tok) is _FORM else getattr(
+                tok, name)
+            if value in values:
+                return True
+        return False
+
+
 cdef tuple _key_sets(sets):
-    """Key sets (Program.required, Look.required) as _bounds reads them: per set, per field,
-    (name, its values as a frozenset and as a tuple, which is quicker to walk)."""
-    return tuple(tuple((name, frozenset(values), tuple(values)) for name, values in keys)
-                 for keys in sets)
+    """Key sets (Program.required, Look.required) as _bounds reads them."""
+    return tuple(_KeySet(keys) for keys in sets)
+
+
+cdef inline bint _holds_keys(MatchContext ctx, _KeySet keys, object tokens, int pos) except -1:
+    return _passes(keys, keys.tid, tokens[pos], _form_id(ctx, pos))
 
 
 cdef dict _where(MatchContext ctx, str name):
@@ -625,60 +674,35 @@ cdef dict _where(MatchContext ctx, str name):
 cdef int _bounds(MatchContext ctx, tuple required, int n, int *first, int *last) except -1:
     """MatchContext.bounds(required): the first position by which every required set has
     occurred, and the last at which each still occurs; (n, -1) where one is absent."""
-    cdef int lo, hi, start, end
-    cdef dict where
-    cdef list positions
-    cdef frozenset values
-    cdef tuple keys, listed
+    cdef int lo, hi
+    cdef _KeySet keys
+    tokens = ctx.tokens
     first[0], last[0] = -1, n
     for keys in required:
-        lo, hi = n, -1
-        for name, values, listed in keys:
-            where = _where(ctx, name)
-            if len(listed) < len(where):
-                for value in listed:
-                    positions = where.get(value)
-                    if positions is not None:
-                        start, end = positions[0], positions[len(positions) - 1]
-                        lo, hi = min(lo, start), max(hi, end)
-            else:
-                for value, positions in where.items():
-                    if value in values:
-                        start, end = positions[0], positions[len(positions) - 1]
-                        lo, hi = min(lo, start), max(hi, end)
-        if hi < 0:
+        lo = 0
+        while lo < n and not _holds_keys(ctx, keys, tokens, lo):
+            lo += 1
+        if lo == n:
             first[0], last[0] = n, -1
             return 0
+        hi = n - 1
+        while hi > lo and not _holds_keys(ctx, keys, tokens, hi):
+            hi -= 1
         first[0], last[0] = max(first[0], lo), min(last[0], hi)
     return 0
 
 
 cdef int _mark_starts(Code code, MatchContext ctx, char *can_start, int limit) except -1:
     """vm.search_plan's starts, as a flag per position up to `limit`."""
-    cdef int i, n = ctx.n
-    cdef dict where
-    cdef frozenset values
-    cdef tuple listed
-    for name, values, listed in code.first_lookups:
-        where = _where(ctx, name)
-        if len(listed) < len(where):  # look up the fewer: the rule's values or the sentence's
-            for value in listed:
-                positions = where.get(value)
-                if positions is not None:
-                    for i in positions:
-                        if i <= limit:
-                            can_start[i] = 1
-        else:
-            for value, positions in where.items():
-                if value in values:
-                    for i in positions:
-                        if i <= limit:
-                            can_start[i] = 1
-    tokens, form_ids = ctx.tokens, ctx.form_ids
-    cdef int tid
+    cdef int i, tid, n = ctx.n
+    tokens = ctx.tokens
+    if code.first_lookups is not None:
+        for i in range(min(limit + 1, n)):
+            if _holds_keys(ctx, code.first_lookups, tokens, i):
+                can_start[i] = 1
     for check, tid in code.first_others:
         for i in range(min(limit + 1, n)):
-            if not can_start[i] and _passes(check, tid, tokens[i], _form_id(form_ids, i)):
+            if not can_start[i] and _passes(check, tid, tokens[i], _form_id(ctx, i)):
                 can_start[i] = 1
     for key in code.first_spans:
         for i in _starts_of(_table(ctx, key), False):
@@ -761,7 +785,6 @@ cdef int _run(Code code, _Search search, _Threads clist, _Threads nlist, MatchCo
     cdef int head = 0, last = 0, pos = -1, i, j, pc, sid, start, wait, op, caps
     cdef object tok = None
     cdef list names = code.names
-    cdef object form_ids = ctx.form_ids
     cdef Py_ssize_t fid = -1
     cdef bint alive
     while pos < n:
@@ -774,7 +797,7 @@ cdef int _run(Code code, _Search search, _Threads clist, _Threads nlist, MatchCo
         nlist.clear()
         if pos < n:
             tok = tokens[pos]
-            fid = _form_id(form_ids, pos)
+            fid = _form_id(ctx, pos)
         i = 0
         while i < clist.count:
             pc = clist.pc[i]
@@ -928,7 +951,7 @@ cdef class _Body:
         cdef int nxt = pos - 1 if code.reverse else pos + 1
         cdef int at = nxt if code.reverse else pos
         cdef object token = self.ctx.tokens[at]
-        cdef Py_ssize_t fid = _form_id(self.ctx.form_ids, at)
+        cdef Py_ssize_t fid = _form_id(self.ctx, at)
         cdef _Threads now = self.states, out = self.spare
         cdef bint matched = False
         cdef int i, pc, other
