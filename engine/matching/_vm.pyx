@@ -643,8 +643,27 @@ cdef tuple _key_sets(sets):
     return tuple(_KeySet(keys) for keys in sets)
 
 
-cdef inline bint _holds_keys(MatchContext ctx, _KeySet keys, object tokens, int pos) except -1:
-    return _passes(keys, keys.tid, tokens[pos], _form_id(ctx, pos))
+cdef int _next_passing(MatchContext ctx, object test, int tid, object tokens, int pos,
+                       int stop, int step) except -2:
+    """The first position from `pos` on, by `step`, before `stop`, whose token passes `test`
+    (memo column `tid`); `stop` if none does. Reads the memo byte first: the token itself is
+    fetched only for a form not decided yet."""
+    cdef Py_ssize_t fid
+    cdef unsigned char known
+    cdef bytearray column = <bytearray> _columns[tid] if tid >= 0 else None
+    while pos != stop:
+        fid = _form_id(ctx, pos)
+        if column is not None and 0 <= fid < PyByteArray_GET_SIZE(column):
+            known = <unsigned char> PyByteArray_AS_STRING(column)[fid]
+            if known == 2:
+                return pos
+            if known == 1:
+                pos += step
+                continue
+        if _passes(test, tid, tokens[pos], fid):
+            return pos
+        pos += step
+    return stop
 
 
 cdef dict _where(MatchContext ctx, str name):
@@ -679,31 +698,30 @@ cdef int _bounds(MatchContext ctx, tuple required, int n, int *first, int *last)
     tokens = ctx.tokens
     first[0], last[0] = -1, n
     for keys in required:
-        lo = 0
-        while lo < n and not _holds_keys(ctx, keys, tokens, lo):
-            lo += 1
+        lo = _next_passing(ctx, keys, keys.tid, tokens, 0, n, 1)
         if lo == n:
             first[0], last[0] = n, -1
             return 0
-        hi = n - 1
-        while hi > lo and not _holds_keys(ctx, keys, tokens, hi):
-            hi -= 1
+        hi = _next_passing(ctx, keys, keys.tid, tokens, n - 1, lo, -1)
         first[0], last[0] = max(first[0], lo), min(last[0], hi)
     return 0
 
 
 cdef int _mark_starts(Code code, MatchContext ctx, char *can_start, int limit) except -1:
     """vm.search_plan's starts, as a flag per position up to `limit`."""
-    cdef int i, tid, n = ctx.n
+    cdef int i, tid, stop = min(limit + 1, ctx.n)
+    cdef _KeySet keys = code.first_lookups
     tokens = ctx.tokens
-    if code.first_lookups is not None:
-        for i in range(min(limit + 1, n)):
-            if _holds_keys(ctx, code.first_lookups, tokens, i):
-                can_start[i] = 1
+    if keys is not None:
+        i = _next_passing(ctx, keys, keys.tid, tokens, 0, stop, 1)
+        while i < stop:
+            can_start[i] = 1
+            i = _next_passing(ctx, keys, keys.tid, tokens, i + 1, stop, 1)
     for check, tid in code.first_others:
-        for i in range(min(limit + 1, n)):
-            if not can_start[i] and _passes(check, tid, tokens[i], _form_id(ctx, i)):
-                can_start[i] = 1
+        i = _next_passing(ctx, check, tid, tokens, 0, stop, 1)
+        while i < stop:
+            can_start[i] = 1
+            i = _next_passing(ctx, check, tid, tokens, i + 1, stop, 1)
     for key in code.first_spans:
         for i in _starts_of(_table(ctx, key), False):
             if i <= limit:
