@@ -99,10 +99,17 @@ class Document:
         self._base_date, self._base_known = value, True
 
 
-def _terminal_ids(tokenizer: Tokenizer) -> np.ndarray:
-    """spaCy orth ids of terminal punctuation (hashes of the strings, stable across runs)."""
-    strings = tokenizer.nlp.vocab.strings
-    return np.array(sorted(strings.add(t) for t in _TERMINAL), dtype=np.uint64)
+_terminal_orths: frozenset[int] | None = None
+
+
+def _terminal_ids(tokenizer: Tokenizer) -> frozenset[int]:
+    """spaCy orth ids of terminal punctuation (hashes of the strings, the same in every
+    vocabulary and run, so found once)."""
+    global _terminal_orths
+    if _terminal_orths is None:
+        strings = tokenizer.nlp.vocab.strings
+        _terminal_orths = frozenset(strings.add(t) for t in _TERMINAL)
+    return _terminal_orths
 
 
 def _is_break(tokenizer: Tokenizer, orth: int, cache: dict) -> bool:
@@ -156,7 +163,8 @@ def make_document(
     orth_array = array[kept, 0]
     orths = orth_array.tolist()
     starts = array[kept, 1].tolist()
-    terminals = np.flatnonzero(np.isin(orth_array, _terminal_ids(tokenizer))).tolist()
+    terminal_ids = _terminal_ids(tokenizer)
+    terminals = [k for k, orth in enumerate(orths) if orth in terminal_ids]
     breaks_before = []
     if space.any():
         cache: dict = {}
