@@ -23,7 +23,7 @@ from engine.facts import Fact
 from engine.matching.lexicon import Lexicon
 from engine.matching.vm import MatchContext, SpanTable, all_spans, finditer
 from engine.patterns.ast import max_tokens
-from engine.patterns.compiler import Program, compile_pattern
+from engine.patterns.compiler import Program, compile_pattern, span_key
 from engine.patterns.requirements import (
     INDEXED_FIELDS,
     context_sets,
@@ -54,6 +54,7 @@ class CompiledRule:
     all_matches: bool  # spaCy semantics: every span, overlaps included
     triggers: frozenset | None  # None: tried on every sentence
     span_triggers: frozenset = frozenset()  # trigger keys that are spans (@class, <value>)
+    fact_key: tuple = ()  # the span table its facts go to, ("class", fact type)
     # further token key sets the sentence needs a key of: the first `inside` within every
     # match, the others before or after it (positive lookarounds' bodies)
     conditions: tuple = ()
@@ -148,10 +149,12 @@ class Engine:
         self._untriggered_mask = 0  # rules tried on every sentence
         self._span_triggered: list[int] = []  # rules some of whose triggers are spans
         for i, compiled in enumerate(self.rules):
+            compiled.fact_key = span_key("class", compiled.rule.fact)
             if compiled.triggers is None:
                 self._untriggered_mask |= 1 << i
                 continue
-            compiled.span_triggers = frozenset(k[1:] for k in compiled.triggers if k[0] == "span")
+            compiled.span_triggers = frozenset(span_key(*k[1:]) for k in compiled.triggers
+                                               if k[0] == "span")
             if compiled.span_triggers:
                 self._span_triggered.append(i)
             for key in compiled.triggers:
@@ -205,13 +208,14 @@ class Engine:
         self._lexicon_classes = set(self.lexicon.classes)
         lazy_rules = {i for rules in self._lazy.values() for i in rules}
         self._span_triggered = [i for i in self._span_triggered if i not in lazy_rules]
+        self._span_triggered_mask = sum(1 << i for i in self._span_triggered)
         self.values = {name: compile_cached(spec) for name, spec in self.ruleset.grammars.items()}
         # What fills a span table made on demand (_sentence's provide): by key, the value
         # grammar, whether the lexicon pass does, and the on-demand rules that make the type.
         self._providers: dict[tuple, tuple] = {
-            ("value", name): (grammar, False, ()) for name, grammar in self.values.items()}
+            span_key("value", name): (grammar, False, ()) for name, grammar in self.values.items()}
         for cls in self._lexicon_classes | self._lazy.keys():
-            self._providers[("class", cls)] = (None, cls in self._lexicon_classes,
+            self._providers[span_key("class", cls)] = (None, cls in self._lexicon_classes,
                                                tuple(self._lazy.get(cls, ())))
         self._priorities = [compiled.rule.priority for compiled in self.rules]
         self._made_lazily = [compiled.rule.fact in self._lazy for compiled in self.rules]
@@ -308,8 +312,7 @@ class Engine:
                           0)
             for j, fewer in enumerate(self._fewer):  # bits above slot j fall outside `triggered`
                 triggered &= (held >> (j * self._width)) | fewer
-        candidates = set(_indices(triggered))
-        if not candidates and not self._span_triggered and not hidden:
+        if not triggered and not self._span_triggered and not hidden:
             return []
         forms = sentence.forms
         ctx = MatchContext(forms)
@@ -332,11 +335,11 @@ class Engine:
             elif lexicon and not lexicon_done:
                 lexicon_done = True  # one automaton pass fills every class's table
                 for cls, start, end, value in self.lexicon.find(forms):
-                    ctx.spans.setdefault(("class", cls), SpanTable()).add(start, end, value)
+                    ctx.spans.setdefault(span_key("class", cls), SpanTable()).add(start, end, value)
             if lazy and not hidden:
                 for i in lazy:
                     compiled = self.rules[i]
-                    if i in candidates or self._wanted(compiled, ctx):
+                    if triggered >> i & 1 or self._wanted(compiled, ctx):
                         for program, match in self._matches(i, ctx, sentence.orths):
                             table.add(match.start, match.end,
                                       self._head(program, ctx, match))
@@ -346,8 +349,8 @@ class Engine:
             out: list[Fact] = []
             # Only candidates and span-triggered rules are visited, in priority groups (rule indices
             # follow priority); later groups see the facts of earlier ones.
-            todo = range(len(self.rules)) if hidden else sorted(
-                candidates.union(self._span_triggered))
+            todo = range(len(self.rules)) if hidden else _indices(
+                triggered | self._span_triggered_mask)
             k, n = 0, len(todo)
             priorities, made_lazily = self._priorities, self._made_lazily
             while k < n:
@@ -356,7 +359,7 @@ class Engine:
                 while k < n and priorities[todo[k]] == priority:
                     i = todo[k]
                     compiled = self.rules[i]
-                    if (hidden or not made_lazily[i]) and (i in candidates
+                    if (hidden or not made_lazily[i]) and (triggered >> i & 1
                                                            or self._wanted(compiled, ctx)):
                         found.extend((compiled, program, match)
                                      for program, match in self._matches(i, ctx, sentence.orths))
@@ -373,7 +376,7 @@ class Engine:
                         out.append(fact)
                     else:
                         head = self._head(program, ctx, match)
-                    ctx.table(("class", compiled.rule.fact)).add(match.start, match.end, head)
+                    ctx.table(compiled.fact_key).add(match.start, match.end, head)
         finally:
             # provide and ctx refer to each other: without this, the sentence's span tables
             # are garbage only the cyclic collector can free (12% of the run's time)
@@ -485,7 +488,7 @@ class Engine:
     def _nearest_date(self, compiled, doc, ctx, match) -> str | None:
         """The date expression of the sentence nearest the event's word (one before it on a
         tie: "On Monday, X said forces recaptured …"); "since 2014" never counts."""
-        table = ctx.table(("value", "date"))
+        table = ctx.table(span_key("value", "date"))
         if not table.values:
             return None
         # The event's own word is what the pattern matched outside its captures ("recaptured"

@@ -15,6 +15,7 @@ from libc.string cimport memset
 
 from engine.matching.vm import Match
 from engine.text.tokens import MAX_FORM_IDS, Form
+from engine.patterns.compiler import span_key
 from engine.patterns.compiler import (
     AT_END as _AT_END,
     AT_START as _AT_START,
@@ -332,7 +333,7 @@ cdef class Code:
         self.skips = program.skips
         self.first_lookups = _KeySet(program.first_lookups) if program.first_lookups else None
         self.first_others = tuple((test, _test_id(test)) for test in program.first_others)
-        self.first_spans = tuple(program.first_spans)
+        self.first_spans = tuple(span_key(*key) for key in program.first_spans)
         self.size = len(code)
         self.op = <int *> malloc(max(self.size, 1) * sizeof(int))
         self.a = <int *> malloc(max(self.size, 1) * sizeof(int))
@@ -348,9 +349,10 @@ cdef class Code:
             self.a[pc] = a if isinstance(a, int) else 0
             self.b[pc] = b if isinstance(b, int) else 0
             self.tid[pc] = _test_id(a) if op == TOK else -1
-            self.args.append(a)
             if op == SPAN:
+                a = span_key(*a)  # the process's own key object (programs may be unpickled)
                 self.spans += 1
+            self.args.append(a)
 
     def __dealloc__(self):
         free(self.op)

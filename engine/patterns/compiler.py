@@ -122,6 +122,15 @@ def _test_source(test: ast.Test, namespace: dict) -> str:
 
 
 _LOOK_KEYS: dict[tuple, int] = {}  # what a lookaround asserts -> a small int naming it
+_SPAN_KEYS: dict[tuple, tuple] = {}
+
+
+def span_key(kind: str, name: str) -> tuple[str, str]:
+    """The key of a span table, ("class", "force") or ("value", "date"), as one shared tuple
+    per process: span tables are looked up by key hundreds of thousands of times a corpus,
+    and a dict finds the very object it holds without comparing it element by element."""
+    key = (kind, name)
+    return _SPAN_KEYS.setdefault(key, key)
 
 
 class _Emitter:
@@ -163,7 +172,8 @@ class _Emitter:
         elif isinstance(node, ast.Repeat):
             self.repeat(node)
         elif isinstance(node, ast.Capture):
-            inside = [(n.kind, n.name) for n in ast.walk(node.child) if isinstance(n, ast.SpanRef)]
+            inside = [span_key(n.kind, n.name) for n in ast.walk(node.child)
+                      if isinstance(n, ast.SpanRef)]
             known = self.p.value_keys.get(node.name, ())
             self.p.value_keys[node.name] = known + tuple(k for k in inside if k not in known)
             slot = self.slot(node.name)
@@ -172,7 +182,7 @@ class _Emitter:
             self.node(node.child)
             self.emit(last, slot)
         elif isinstance(node, ast.SpanRef):
-            key = (node.kind, node.name)
+            key = span_key(node.kind, node.name)
             self.p.span_keys.add(key)
             self.emit(SPAN, key)
         elif isinstance(node, ast.Anchor):
