@@ -9,6 +9,7 @@ digit or qualifier costs a few regex checks, not parses.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -100,11 +101,11 @@ class ValueGrammar:
                       if t.name in parser.lexer_conf.ignore]
         # Whether a terminal can match at a token is asked first of the token's own text, once
         # per word (see _prefix_filter): most words can begin none, and trying each terminal
-        # at each token was the grammars' main cost. _words: text -> (the terminals that can
-        # start at such a token, whether it is glue).
+        # at each token was the grammars' main cost. _words: text -> (the `match` methods of
+        # the terminals that can start at such a token, whether it is glue).
         self._prefix = _prefix_filter("|".join(_inline(rx) for rx in self._starts))
         self._prefixes = [_prefix_filter(_inline(rx)) for rx in self._starts]
-        self._words: dict[str, tuple[tuple[int, ...], bool]] = {}
+        self._words: dict[str, tuple[tuple[Callable, ...], bool]] = {}
         self.parse = lru_cache(maxsize=20_000)(self._parse)
 
     @staticmethod
@@ -171,14 +172,18 @@ class ValueGrammar:
         # a token takes part if some terminal matches at its start; a match marks every token
         # it reaches ("as many as" starts at "as" and covers "many")
         part: set[int] = set()  # tokens a terminal starts at or runs over
-        starts = self._starts
-        for i in [i for i, info in enumerate(infos) if info[0]]:
-            at, reach = offsets[i], -1
-            for k in infos[i][0]:
-                m = starts[k].match(text, at)
-                if m and m.end() > at:
-                    reach = max(reach, m.end())
-            if reach > 0:  # "as many as" starts at "as" and covers "many"
+        glued = []  # tokens the grammar ignores
+        for i, (matchers, is_glue) in enumerate(infos):
+            if is_glue:
+                glued.append(i)
+            if not matchers:
+                continue
+            at = reach = offsets[i]
+            for match in matchers:
+                m = match(text, at)
+                if m is not None and m.end() > reach:
+                    reach = m.end()
+            if reach > at:  # "as many as" starts at "as" and covers "many"
                 part.add(i)
                 j = i + 1
                 while j < n and offsets[j] < reach:
@@ -188,38 +193,45 @@ class ValueGrammar:
             return []  # no terminal anywhere: the common case
         # what the grammar ignores (commas in dates) joins phrases, but no window starts or
         # ends with it
-        glue = {i for i, info in enumerate(infos) if info[1]} - part
+        glue = set(glued) - part
         out = []
         positions = sorted(part | glue)
-        k = 0
-        while k < len(positions):
+        parse = self.parse
+        k, count = 0, len(positions)
+        while k < count:
             first = last = positions[k]  # a run of consecutive tokens, first..last
-            while k + 1 < len(positions) and positions[k + 1] == last + 1:
+            while k + 1 < count and positions[k + 1] == last + 1:
                 k += 1
                 last = positions[k]
             k += 1
+            if first == last:  # most runs are one word: one window
+                if first not in glue:
+                    value = parse(words[first])
+                    if value is not None:
+                        out.append((first, first + 1, value))
+                continue
             for s in range(first, last + 1):
                 if s in glue:
                     continue
                 for e in range(min(last + 1, s + MAX_TOKENS), s, -1):
                     if e - 1 in glue:
                         continue
-                    value = self.parse(text[offsets[s]:offsets[e - 1] + len(words[e - 1])])
+                    value = parse(text[offsets[s]:offsets[e - 1] + len(words[e - 1])])
                     if value is not None:
                         out.append((s, e, value))
         return out
 
-    def _word(self, word: str) -> tuple[tuple[int, ...], bool]:
+    def _word(self, word: str) -> tuple[tuple[Callable, ...], bool]:
         """What a token with this text can do: the terminals whose match can begin at it, and
         whether the grammar ignores it (glue)."""
         if len(self._words) >= 200_000:
             self._words.clear()
         if self._prefix is None:
-            can = tuple(range(len(self._starts)))
+            can = tuple(rx.match for rx in self._starts)
         elif self._prefix.match(word, partial=True) is None:
             can = ()
         else:
-            can = tuple(k for k, prefix in enumerate(self._prefixes)
+            can = tuple(rx.match for rx, prefix in zip(self._starts, self._prefixes, strict=True)
                         if prefix is None or prefix.match(word, partial=True) is not None)
         info = self._words[word] = (can, any(rx.fullmatch(word) for rx in self._glue))
         return info
