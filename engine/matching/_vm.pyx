@@ -246,7 +246,7 @@ cdef class _Look:
     hundreds of thousands of times in a corpus, each reading most of them."""
 
     cdef object program
-    cdef object anchored
+    cdef Code anchored  # the body run from the position, where it is bounded (else None)
     cdef object key
     cdef object memo_key  # the key of its per-position memo in MatchContext._looks
     cdef tuple required
@@ -255,9 +255,9 @@ cdef class _Look:
 
     def __cinit__(self, look):
         self.program = look.program
-        self.anchored = look.anchored
+        self.anchored = None if look.anchored is None else _code(look.anchored)
         self.key = look.key
-        self.memo_key = ("anchored", look.key)
+        self.memo_key = ~look.key  # not a scan's key (those are >= 0): an int, quick to hash
         self.required = _key_sets(look.required)
         self.ahead = look.ahead
         self.negate = look.negate
@@ -737,9 +737,7 @@ def finditer(program, MatchContext ctx) -> list:
     cdef list out = []
     cdef int n = ctx.n
     cdef int first, limit = n
-    cdef Code code = program.native
-    if code is None:
-        code = program.native = Code(program)
+    cdef Code code = _code(program)
     if code.required:
         _bounds(ctx, code.required, n, &first, &limit)
     if limit < 0:
@@ -992,11 +990,16 @@ cdef class _Body:
         return matched
 
 
-cdef _Body _body(object program, MatchContext ctx):
-    """The program's lookaround runner, ready for a run (a fresh one inside a run of its own)."""
+cdef Code _code(object program):
+    """The program's instructions as a Code, made the first time."""
     cdef Code code = program.native
     if code is None:
         code = program.native = Code(program)
+    return code
+
+
+cdef _Body _body(Code code, MatchContext ctx):
+    """The program's lookaround runner, ready for a run (a fresh one inside a run of its own)."""
     cdef _Body body
     if code.busy:
         body = _Body(code)
@@ -1019,7 +1022,7 @@ cdef void _done(_Body body):
 def scan(program, MatchContext ctx, bint ahead) -> list:
     """vm._scan: for every position p, does the body match some span ending at p (behind) or
     starting at p (ahead, program reversed and run from the sentence end)? One pass."""
-    cdef _Body body = _body(program, ctx)
+    cdef _Body body = _body(_code(program), ctx)
     cdef int n = body.n, pos, step = -1 if ahead else 1
     cdef list result = [False] * (n + 1)
     cdef bint carried = False, matched
@@ -1040,11 +1043,11 @@ def scan(program, MatchContext ctx, bint ahead) -> list:
 def anchored(program, MatchContext ctx, int pos) -> bool:
     """vm._anchored: does the body match a span starting at `pos` (forward program) or ending
     there (reversed program)?"""
-    return _anchored(program, ctx, pos)
+    return _anchored(_code(program), ctx, pos)
 
 
-cdef bint _anchored(object program, MatchContext ctx, int pos) except -1:
-    cdef _Body body = _body(program, ctx)
+cdef bint _anchored(Code code, MatchContext ctx, int pos) except -1:
+    cdef _Body body = _body(code, ctx)
     cdef int step = -1 if body.code.reverse else 1
     cdef bint found = False
     try:
