@@ -341,8 +341,9 @@ class Engine:
                     compiled = self.rules[i]
                     if triggered >> i & 1 or self._wanted(compiled, ctx):
                         for program, match in self._matches(i, ctx, sentence.orths):
+                            # most helper patterns capture nothing, so have no entity
                             table.add(match.start, match.end,
-                                      self._head(program, ctx, match))
+                                      self._head(program, ctx, match) if program.names else None)
 
         ctx.provider = provide
         try:
@@ -375,7 +376,7 @@ class Engine:
                         head = _head_entity(fact)
                         out.append(fact)
                     else:
-                        head = self._head(program, ctx, match)
+                        head = self._head(program, ctx, match) if program.names else None
                     ctx.table(compiled.fact_key).add(match.start, match.end, head)
         finally:
             # provide and ctx refer to each other: without this, the sentence's span tables
