@@ -154,9 +154,9 @@ cdef class MatchContext:
     cdef public int n
     cdef public dict spans
     cdef public object provider
-    cdef public dict _looks
+    cdef public list _looks  # per look key: its memo (see _look), or None
     cdef public dict _where
-    cdef public dict _bounds
+    cdef public list _bounds  # per look key: bounds(look.required), or None
     cdef public long steps
     cdef object _form_ids
     cdef Py_ssize_t *fids  # form_ids as a C array, read at every token test
@@ -167,9 +167,9 @@ cdef class MatchContext:
         self.n = len(tokens)
         self.spans = spans if spans is not None else {}
         self.provider = provider
-        self._looks = {}
+        self._looks = []
         self._where = {}
-        self._bounds = {}
+        self._bounds = []
         self.steps = 0
         free(self.fids)
         self._form_ids, self.fids, self.nfids = None, NULL, 0
@@ -214,7 +214,7 @@ cdef class MatchContext:
         return _look(self, _Look(look), pos)
 
     def spans_changed(self) -> None:
-        self._looks.clear()
+        self._looks = []
 
 
 cdef inline dict _starts_of(object table, bint ends):
@@ -247,8 +247,7 @@ cdef class _Look:
 
     cdef object program
     cdef Code anchored  # the body run from the position, where it is bounded (else None)
-    cdef object key
-    cdef object memo_key  # the key of its per-position memo in MatchContext._looks
+    cdef int key  # compiler's small int naming what it asserts: its slot in the memo lists
     cdef tuple required
     cdef bint ahead
     cdef bint negate
@@ -257,40 +256,50 @@ cdef class _Look:
         self.program = look.program
         self.anchored = None if look.anchored is None else _code(look.anchored)
         self.key = look.key
-        self.memo_key = ~look.key  # not a scan's key (those are >= 0): an int, quick to hash
         self.required = _key_sets(look.required)
         self.ahead = look.ahead
         self.negate = look.negate
 
 
+cdef inline object _slot(list slots, int key):
+    return slots[key] if key < len(slots) else None
+
+
+cdef inline void _set_slot(list slots, int key, object value):
+    if key >= len(slots):
+        slots.extend([None] * (key + 1 - len(slots)))
+    slots[key] = value
+
+
 cdef bint _look(MatchContext ctx, _Look look, int pos) except -1:
-    """MatchContext.look, step for step, on the same memos (an anchored body's results in a
-    byte per position here, 0 for not run yet, 1 false, 2 true): whether a lookaround
-    holds."""
+    """MatchContext.look, step for step, on the same memos kept per look key in lists (an
+    anchored body's results in a byte per position here, 0 for not run yet, 1 false, 2 true):
+    whether a lookaround holds."""
     cdef int first, last
     cdef bytearray known
     if look.required:  # the body needs a token that is not on its side of `pos`
-        bounds = ctx._bounds.get(look.key)
+        bounds = _slot(ctx._bounds, look.key)
         if bounds is None:
             _bounds(ctx, look.required, ctx.n, &first, &last)
-            bounds = ctx._bounds[look.key] = (first, last)
+            bounds = (first, last)
+            _set_slot(ctx._bounds, look.key, bounds)
         if (<int> bounds[1] < pos) if look.ahead else (<int> bounds[0] >= pos):
             return look.negate
-    memo = ctx._looks
+    memo = _slot(ctx._looks, look.key)
     if look.anchored is not None:
-        known = memo.get(look.memo_key)
-        if known is None:
-            known = memo[look.memo_key] = bytearray(ctx.n + 1)
+        if memo is None:
+            memo = bytearray(ctx.n + 1)
+            _set_slot(ctx._looks, look.key, memo)
+        known = <bytearray> memo
         if not known[pos]:
             known[pos] = 2 if _anchored(look.anchored, ctx, pos) != look.negate else 1
         return known[pos] == 2
-    table = memo.get(look.key)
-    if table is None:
-        table = scan(look.program, ctx, look.ahead)
+    if memo is None:
+        memo = scan(look.program, ctx, look.ahead)
         if look.negate:
-            table = [not v for v in table]
-        memo[look.key] = table
-    return table[pos]
+            memo = [not v for v in memo]
+        _set_slot(ctx._looks, look.key, memo)
+    return (<list> memo)[pos]
 
 
 cdef class Code:
