@@ -157,6 +157,7 @@ cdef class MatchContext:
     cdef public list _looks  # per look key: its memo (see _look), or None
     cdef public dict _where
     cdef public list _bounds  # per look key: bounds(look.required), or None
+    cdef list _tables  # per span key id (_key_id): its table, once looked up
     cdef public long steps
     cdef object _form_ids
     cdef Py_ssize_t *fids  # form_ids as a C array, read at every token test
@@ -170,6 +171,7 @@ cdef class MatchContext:
         self._looks = []
         self._where = {}
         self._bounds = []
+        self._tables = []
         self.steps = 0
         free(self.fids)
         self._form_ids, self.fids, self.nfids = None, NULL, 0
@@ -229,6 +231,26 @@ cdef inline object _table(MatchContext ctx, object key):
     table = ctx.spans.get(key)
     if table is None:
         table = ctx.table(key)
+    return table
+
+
+# Span keys by a small int of their own, so that the tables a sentence's runs read are found
+# in a list (MatchContext._tables) rather than by hashing the key tuple each time.
+cdef dict _KEY_IDS = {}
+
+
+cdef int _key_id(object key) except -1:
+    return _KEY_IDS.setdefault(key, len(_KEY_IDS))
+
+
+cdef inline object _span_table(MatchContext ctx, Code code, int pc):
+    """The table SPAN instruction `pc` reads (its key's id is in code.tid): ctx.table(key),
+    found once per sentence. A table, once in ctx.spans, is never replaced."""
+    cdef int kid = code.tid[pc]
+    table = _slot(ctx._tables, kid)
+    if table is None:
+        table = _table(ctx, code.args[pc])
+        _set_slot(ctx._tables, kid, table)
     return table
 
 
@@ -312,7 +334,7 @@ cdef class Code:
     cdef int *op
     cdef int *a
     cdef int *b
-    cdef int *tid  # per TOK, its test's memo column (_test_id)
+    cdef int *tid  # per TOK, its test's memo column (_test_id); per SPAN, its key's _key_id
     cdef list args
     cdef list looks  # the program's lookarounds (_Look), by index
     cdef list names  # capture names by slot
@@ -360,6 +382,7 @@ cdef class Code:
             self.tid[pc] = _test_id(a) if op == TOK else -1
             if op == SPAN:
                 a = span_key(*a)  # the process's own key object (programs may be unpickled)
+                self.tid[pc] = _key_id(a)
                 self.spans += 1
             self.args.append(a)
 
@@ -543,7 +566,6 @@ cdef class _Search:
     cdef int *stack_caps  # the capture events at each waiting split branch
     cdef _Events events
     cdef long steps
-    cdef list span_starts  # per SPAN pc, its table's by_start, found once per run
 
     def __cinit__(self, Code code):
         self.code = code
@@ -565,10 +587,9 @@ cdef class _Search:
         self.n = n
         self.steps = 0
         self.events.reset()
-        self.span_starts = None
 
     cdef void end(self):
-        self.ctx = self.span_starts = None
+        self.ctx = None
 
     cdef int add(self, _Threads threads, int pc, int pos, int sid, int start,
                  int caps) except -1:
@@ -576,7 +597,6 @@ cdef class _Search:
         consuming states reached to `threads`."""
         cdef Code code = self.code
         cdef int depth = 0, op, end
-        cdef dict starts
         self.closure += 1
         if self.closure == STAMP_LIMIT:
             memset(self.visited, 0, self.code.size * sizeof(int))
@@ -590,13 +610,7 @@ cdef class _Search:
                 if threads.hold(pc):
                     threads.push(pc, sid, start, caps, -1)
             elif op == SPAN:
-                if self.span_starts is None:
-                    self.span_starts = [None] * code.size
-                starts = self.span_starts[pc]
-                if starts is None:
-                    starts = self.span_starts[pc] = _starts_of(_table(self.ctx, code.args[pc]),
-                                                               False)
-                ends = starts.get(pos)
+                ends = _starts_of(_span_table(self.ctx, code, pc), False).get(pos)
                 if ends:
                     for end in ends:
                         if threads.hold_span(pc, end):
@@ -954,7 +968,7 @@ cdef class _Body:
             elif op == MATCH:
                 matched = True
             elif op == SPAN:
-                others = _starts_of(_table(self.ctx, code.args[pc]), code.reverse).get(pos)
+                others = _starts_of(_span_table(self.ctx, code, pc), code.reverse).get(pos)
                 if others:
                     for other in others:
                         states.add(pc, other)
