@@ -40,12 +40,16 @@ class Lexicon:
 
 
 def _build(entries: list[LexiconEntry], tokenizer: Tokenizer, attr: str):
+    """The automaton over the aliases' joined forms, and the set of their first words (a
+    sentence holding none of them has no alias: most sentences, for a small lexicon)."""
     found: dict[str, list] = {}
+    first: set[str] = set()
     for entry in entries:
         for alias in entry.aliases:
             forms = [getattr(t, attr) for t in tokenizer.tokens(alias)]
             if not forms:
                 continue
+            first.add(forms[0].replace(" ", "_"))
             hits = found.setdefault(_joined(forms), [len(forms), {}])
             hits[1].setdefault(entry.cls, entry)  # the first entry of a class wins
     if not found:
@@ -54,13 +58,17 @@ def _build(entries: list[LexiconEntry], tokenizer: Tokenizer, attr: str):
     for key, (length, by_class) in found.items():
         automaton.add_word(key, (length, tuple((cls, _value(e)) for cls, e in by_class.items())))
     automaton.make_automaton()
-    return automaton
+    return automaton, frozenset(first)
 
 
-def _search(automaton, tokens, attr: str) -> list[tuple[str, int, int, dict]]:
-    if automaton is None:
+def _search(built, tokens, attr: str) -> list[tuple[str, int, int, dict]]:
+    if built is None:
         return []
+    automaton, first = built
     forms = list(map(attrgetter(attr), tokens))
+    # a word with a space inside is joined with "_" (_joined): then look at every word
+    if first.isdisjoint(forms) and " " not in "".join(forms):
+        return []
     out = []
     spaces = None  # where the space after each token is in the joined text
     for end_char, (length, classes) in automaton.iter(_joined(forms)):
