@@ -54,7 +54,6 @@ class CompiledRule:
     all_matches: bool  # spaCy semantics: every span, overlaps included
     triggers: frozenset | None  # None: tried on every sentence
     span_triggers: frozenset = frozenset()  # trigger keys that are spans (@class, <value>)
-    fact_key: tuple = ()  # the span table its facts go to, ("class", fact type)
     # further token key sets the sentence needs a key of: the first `inside` within every
     # match, the others before or after it (positive lookarounds' bodies)
     conditions: tuple = ()
@@ -149,7 +148,6 @@ class Engine:
         self._untriggered_mask = 0  # rules tried on every sentence
         self._span_triggered: list[int] = []  # rules some of whose triggers are spans
         for i, compiled in enumerate(self.rules):
-            compiled.fact_key = span_key("class", compiled.rule.fact)
             if compiled.triggers is None:
                 self._untriggered_mask |= 1 << i
                 continue
@@ -377,7 +375,8 @@ class Engine:
                         out.append(fact)
                     else:
                         head = self._head(program, ctx, match) if program.names else None
-                    ctx.table(compiled.fact_key).add(match.start, match.end, head)
+                    ctx.table(span_key("class", compiled.rule.fact)).add(match.start, match.end,
+                                                                         head)
         finally:
             # provide and ctx refer to each other: without this, the sentence's span tables
             # are garbage only the cyclic collector can free (12% of the run's time)

@@ -732,21 +732,25 @@ cdef int _bounds(MatchContext ctx, tuple required, int n, int *first, int *last)
     return 0
 
 
+cdef int _mark_passing(MatchContext ctx, object test, int tid, int stop,
+                       char *can_start) except -1:
+    """Flag every position before `stop` whose token passes `test` (memo column `tid`)."""
+    tokens = ctx.tokens
+    cdef int i = _next_passing(ctx, test, tid, tokens, 0, stop, 1)
+    while i < stop:
+        can_start[i] = 1
+        i = _next_passing(ctx, test, tid, tokens, i + 1, stop, 1)
+    return 0
+
+
 cdef int _mark_starts(Code code, MatchContext ctx, char *can_start, int limit) except -1:
     """vm.search_plan's starts, as a flag per position up to `limit`."""
     cdef int i, tid, stop = min(limit + 1, ctx.n)
     cdef _KeySet keys = code.first_lookups
-    tokens = ctx.tokens
     if keys is not None:
-        i = _next_passing(ctx, keys, keys.tid, tokens, 0, stop, 1)
-        while i < stop:
-            can_start[i] = 1
-            i = _next_passing(ctx, keys, keys.tid, tokens, i + 1, stop, 1)
+        _mark_passing(ctx, keys, keys.tid, stop, can_start)
     for check, tid in code.first_others:
-        i = _next_passing(ctx, check, tid, tokens, 0, stop, 1)
-        while i < stop:
-            can_start[i] = 1
-            i = _next_passing(ctx, check, tid, tokens, i + 1, stop, 1)
+        _mark_passing(ctx, check, tid, stop, can_start)
     for key in code.first_spans:
         for i in _starts_of(_table(ctx, key), False):
             if i <= limit:
