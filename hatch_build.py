@@ -1,7 +1,12 @@
 """Compile the matcher's hot loops to C when the package is built (wheel or editable install).
 
-One optional extension module, `engine/matching/_vm.pyx`: the VM's search loop and lookaround
-scans over C arrays; engine/matching/vm.py, the reference, runs wherever it was not built.
+Two kinds of optional extension modules:
+- `engine/matching/_vm.pyx`: the VM's search loop and lookaround scans over C arrays;
+  engine/matching/vm.py, the reference, runs wherever it was not built.
+- PYTHON_SOURCES, plain Python modules compiled as they are: Cython runs them without the
+  interpreter's dispatch, and the module's own .py runs wherever it was not built. Cython is
+  told not to type anything the code does not declare (no inference, annotations ignored), so
+  it keeps Python's semantics; engine/__init__.py runs a source edited since its build.
 Where Cython or a C compiler is missing, or ASSAY_PURE_PYTHON=1 is set, the build goes on and
 the package runs as plain Python, with the same results, more slowly (docs/performance.md).
 """
@@ -17,7 +22,11 @@ from pathlib import Path
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-SOURCES = ["engine/matching/_vm.pyx"]
+PYX_SOURCES = ["engine/matching/_vm.pyx"]
+# The sentence pass (engine/api.py): a quarter of the run is its Python glue around the VM.
+PYTHON_SOURCES = ["engine/api.py"]
+SOURCES = PYX_SOURCES + PYTHON_SOURCES
+PYTHON_DIRECTIVES = {"infer_types": False, "annotation_typing": False}
 
 
 class CompiledMatcher(BuildHookInterface):
@@ -63,7 +72,11 @@ def _compile(root: Path, target: Path) -> list[Path]:
     cwd = os.getcwd()
     os.chdir(work)
     try:
-        modules = cythonize(extensions, language_level=3, quiet=True)
+        python = [e for e in extensions if e.sources[0].endswith(".py")]
+        modules = cythonize([e for e in extensions if e not in python], language_level=3,
+                            quiet=True)
+        modules += cythonize(python, language_level=3, quiet=True,
+                             compiler_directives=PYTHON_DIRECTIVES)
         dist = Distribution({"ext_modules": modules, "script_name": "hatch_build.py"})
         command = dist.get_command_obj("build_ext")
         command.build_lib = str(work / "lib")

@@ -8,9 +8,49 @@ Names are imported on first use (PEP 562), so `import engine.cli` and `assay --h
 pay for spaCy and Lark.
 """
 
+import sys
+import warnings
 from importlib import import_module
+from importlib.abc import MetaPathFinder
+from importlib.machinery import EXTENSION_SUFFIXES
+from importlib.util import spec_from_file_location
+from pathlib import Path
 
 from engine.version import __version__
+
+# Plain Python modules that the build may also compile (hatch_build.py's PYTHON_SOURCES).
+COMPILED_SOURCES = ("engine.api",)
+
+
+class _EditedSources(MetaPathFinder):
+    """In a checkout (an editable install), a module compiled beside its .py is imported before
+    it, so an edit to the .py would be ignored until the next build: this finder imports the
+    .py of any such module edited since, and says so once."""
+
+    def __init__(self, package: Path, names: tuple[str, ...]):
+        self.sources: dict[str, Path] = {}
+        if not (package.parent / "pyproject.toml").exists():
+            return  # an installed wheel: its sources and builds come together
+        for name in names:
+            source = package.parent.joinpath(*name.split(".")).with_suffix(".py")
+            built = [source.with_suffix(suffix) for suffix in EXTENSION_SUFFIXES]
+            built = [path for path in built if path.exists()]
+            if built and source.exists() and source.stat().st_mtime > max(
+                    path.stat().st_mtime for path in built):
+                self.sources[name] = source
+
+    def find_spec(self, name, path=None, target=None):
+        source = self.sources.pop(name, None)
+        if source is None:
+            return None
+        warnings.warn(f"{source.name} changed after it was compiled: running it as Python "
+                      "(slower); `pip install -e .` compiles it again", stacklevel=2)
+        return spec_from_file_location(name, source)
+
+
+_edited = _EditedSources(Path(__file__).parent, COMPILED_SOURCES)
+if _edited.sources:
+    sys.meta_path.insert(0, _edited)
 
 _EXPORTS = {
     "load": "engine.api", "Engine": "engine.api", "DocumentError": "engine.api",

@@ -185,7 +185,7 @@ class Engine:
             for condition in compiled.conditions:
                 mask = 0
                 for key in condition:
-                    mask |= self._key_bits.setdefault(key, 1 << len(self._key_bits))
+                    mask |= self._key_bits.setdefault(key, _bit(len(self._key_bits)))
                 masks.append(mask)
             if masks:
                 self._conditional |= 1 << i
@@ -533,6 +533,12 @@ def _span_fields(key: tuple, value: dict) -> dict:
 
 
 _NOT_ENTITY = ("text", "span", "value")  # argument fields that say nothing of its entity
+
+
+def _bit(n: int) -> int:
+    """The int with bit n set. Compiled (hatch_build.py), `1 << len(x)` would shift a C long,
+    as len() is one there, and lose every bit past the 63rd; here `n` is a Python int."""
+    return 1 << n
 
 
 def _bits(mask: int) -> Iterator[int]:
