@@ -23,8 +23,9 @@ from pathlib import Path
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 PYX_SOURCES = ["engine/matching/_vm.pyx"]
-# The sentence pass (engine/api.py): a quarter of the run is its Python glue around the VM.
-PYTHON_SOURCES = ["engine/api.py"]
+# The sentence pass around the VM, value grammars' prefilter, sentence splitting, the lexicon.
+PYTHON_SOURCES = ["engine/api.py", "engine/values/grammar.py", "engine/text/document.py",
+                  "engine/matching/lexicon.py"]
 SOURCES = PYX_SOURCES + PYTHON_SOURCES
 PYTHON_DIRECTIVES = {"infer_types": False, "annotation_typing": False}
 

@@ -374,3 +374,12 @@ def test_find_equals_the_token_by_token_reference(words, glued):
     for name in ("quantity", "date"):
         grammar = builtin_grammar(name)
         assert grammar.find(tokens, text) == _reference_find(grammar, tokens, text), (name, text)
+
+
+def test_number_fields_are_ints_unless_written_with_a_decimal_point():
+    from engine.values.grammar import _convert
+
+    assert _convert("1,200", {"as": "number"}) == 1200
+    assert type(_convert("1,200", {"as": "number"})) is int
+    assert _convert("2.5", {"as": "number"}) == 2.5
+    assert _convert("Two", {"map": {"two": 2}}) == 2

@@ -279,7 +279,9 @@ def _convert(value: str, spec: dict):
     if kind == "lower":
         return value.lower()
     if kind == "number":
-        return float(value.replace(",", "")) if "." in value else int(value.replace(",", ""))
+        if "." in value:  # not a conditional expression: compiled, its int would be a float
+            return float(value.replace(",", ""))
+        return int(value.replace(",", ""))
     if kind in BUILTIN:
         from engine.values.registry import builtin_grammar
 
