@@ -36,8 +36,11 @@ def pack_key(paths) -> str | None:
     from engine.resources import bundled
 
     digest = hashlib.sha256(__version__.encode())
-    # the engine's own code shapes what is pickled: any change to it starts a new cache
-    for source in sorted(Path(__file__).resolve().parent.rglob("*.py")):
+    # the engine's own code shapes what is pickled: any change to it (or to a module built
+    # from it, hatch_build.py) starts a new cache
+    package = Path(__file__).resolve().parent
+    for source in sorted(path for pattern in ("*.py", "*.pyx", "*.so", "*.pyd")
+                         for path in package.rglob(pattern)):
         stat = source.stat()
         digest.update(f"{source}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     files = rule_files(paths) + rule_files(paths, (".lark",))

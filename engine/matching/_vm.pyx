@@ -342,6 +342,7 @@ cdef class Code:
     # The program's search plan (compiler.Program), read once: the key sets every match
     # needs (_key_sets), and where a match can start (see _mark_starts).
     cdef tuple required
+    cdef tuple required_spans  # per set, its span keys (span_key)
     cdef bint skips
     cdef _KeySet first_lookups  # None where the program has none
     cdef tuple first_others  # (test, its memo column)
@@ -361,6 +362,8 @@ cdef class Code:
         self.names = list(program.names)
         self.reverse = program.reverse
         self.required = _key_sets(program.required)
+        self.required_spans = tuple(tuple(span_key(*key) for key in keys)
+                                    for keys in program.required_spans)
         self.skips = program.skips
         self.first_lookups = _KeySet(program.first_lookups) if program.first_lookups else None
         self.first_others = tuple((test, _test_id(test)) for test in program.first_others)
@@ -758,6 +761,18 @@ cdef int _mark_starts(Code code, MatchContext ctx, char *can_start, int limit) e
     return 0
 
 
+cdef bint _holds_spans(MatchContext ctx, tuple required) except -1:
+    """Whether the sentence has a span of a key of each set (vm.search_plan)."""
+    for keys in required:
+        for key in keys:
+            table = _table(ctx, key)
+            if (<SpanTable> table).values if type(table) is SpanTable else table.values:
+                break
+        else:
+            return False
+    return True
+
+
 def finditer(program, MatchContext ctx) -> list:
     """All non-overlapping leftmost-first matches of `program` in the sentence, in order
     (vm.finditer)."""
@@ -769,6 +784,8 @@ def finditer(program, MatchContext ctx) -> list:
         _bounds(ctx, code.required, n, &first, &limit)
     if limit < 0:
         return out  # a token every match needs is not in the sentence
+    if code.required_spans and not _holds_spans(ctx, code.required_spans):
+        return out  # nor is a span of some set every match needs one of
     cdef char *can_start = NULL
     if code.skips:
         can_start = <char *> calloc(n + 1, 1)

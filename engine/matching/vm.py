@@ -233,11 +233,14 @@ def search_plan(program: Program, ctx: MatchContext) -> tuple[int, list[int] | N
     """Where matches can start: (limit, starts). No match starts after `limit`, the last
     token holding a key of each required set; `starts`, where the program's first tokens
     are known, lists the positions a match can start at (ascending, ending with n). None
-    when a token every match needs is not in the sentence."""
+    when a token or span every match needs is not in the sentence."""
     n = ctx.n
     limit = ctx.bounds(program.required)[1] if program.required else n
     if limit < 0:
         return None
+    for keys in program.required_spans:  # asked after the tokens: tables can cost a pass
+        if not any(ctx.table(key).values for key in keys):
+            return None
     if not program.skips:
         return limit, None
     starts = set()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from engine.patterns import ast
-from engine.patterns.requirements import token_requirements
+from engine.patterns.requirements import span_requirements, token_requirements
 
 # Opcodes. Instructions are tuples (op, a, b) to keep the VM's inner loop cheap.
 TOK, SPLIT, JMP, OPEN, CLOSE, SPAN, ASSERT, MATCH = range(8)
@@ -60,6 +60,9 @@ class Program:
     # Token keys every match holds one of, per set ((field, values) pairs per set, see
     # requirements.py): no match starts after the last token holding a key of each set.
     required: tuple = ()
+    # Span keys ((kind, name) pairs) every match consumes a span of one of, per set: where
+    # all of a set's tables are empty, the program does not run.
+    required_spans: tuple = ()
     # The compiled matcher's own form of `code` (engine/matching/_vm.pyx), made on first use.
     native: object = field(default=None, repr=False, compare=False)
     # per capture name: every span key in the order its value is looked for (api._span_value)
@@ -272,4 +275,5 @@ def compile_pattern(node: ast.Node) -> Program:
     program = compile_body(node)
     _first_filter(program)
     program.required = token_requirements(node)
+    program.required_spans = span_requirements(node)
     return program

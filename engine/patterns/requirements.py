@@ -84,6 +84,13 @@ def required_keys(node: ast.Node) -> frozenset | None:
     return sets[0] if sets else None
 
 
+def span_requirements(node: ast.Node) -> tuple:
+    """The required sets of `node` made of span keys alone, each as sorted (kind, name) pairs:
+    where none of a set's spans is in the sentence, nothing matches."""
+    return tuple(tuple(sorted(key[1:] for key in keys)) for keys in required_sets(node)
+                 if all(key[0] == "span" for key in keys))
+
+
 def token_requirements(node: ast.Node) -> tuple:
     """The token-key sets of `node` (span keys dropped), each as ((field, values), …) pairs,
     the form the VM looks them up in."""
