@@ -331,7 +331,7 @@ class Engine:
                 for start, end, value in grammar.find_words(words, sentence.starts, doc.text):
                     table.add(start, end, value)
             elif lexicon and not lexicon_done:
-                lexicon_done = True  # one automaton pass fills every class's table
+                lexicon_done = True  # one lexicon pass fills every class's table
                 for cls, start, end, value in self.lexicon.find(forms):
                     ctx.spans.setdefault(span_key("class", cls), SpanTable()).add(start, end, value)
             if lazy and not hidden:
