@@ -254,7 +254,7 @@ def _resolve_with_dateparser(expr: dict, base: date) -> str | None:
         found += timedelta(days=7)
     if expr.get("needs_base") and found > base:
         return None
-    return found.strftime(dates._FORMATS[expr["precision"]])
+    return found.strftime({"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}[expr["precision"]])
 
 
 def test_weekdays_and_dated_expressions_resolve_as_dateparser_does():
@@ -383,3 +383,11 @@ def test_number_fields_are_ints_unless_written_with_a_decimal_point():
     assert type(_convert("1,200", {"as": "number"})) is int
     assert _convert("2.5", {"as": "number"}) == 2.5
     assert _convert("Two", {"map": {"two": 2}}) == 2
+
+
+def test_resolved_dates_are_iso_at_their_precision():
+    base = date(2016, 7, 5)
+    assert resolve({"query": "Tuesday", "weekday": True, "needs_base": True,
+                    "precision": "day"}, base) == "2016-07-05"
+    assert resolve({"query": "July 2016", "precision": "month"}, None) == "2016-07"
+    assert resolve({"query": "2016", "precision": "year"}, None) == "2016"

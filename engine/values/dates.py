@@ -103,7 +103,9 @@ class DateTransformer(Transformer):
         return {**when, "since": True}
 
 
-_FORMATS = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
+# The length of a date's ISO form at each precision (date.isoformat, sliced: strftime takes
+# several microseconds a call, and leaves years before 1000 without their leading zeros).
+_ISO_LENGTH = {"day": 10, "month": 7, "year": 4}
 
 
 def _dated(query: str) -> date | None:
@@ -217,7 +219,7 @@ def resolve(expr: dict, base: date | None) -> str | None:
             return None
         if expr.get("needs_base") and found > base:
             return None  # relative expressions resolve to the past only
-    return found.strftime(_FORMATS[precision])
+    return found.isoformat()[:_ISO_LENGTH[precision]]
 
 
 def parse_metadata_date(text: str | None) -> date | None:
