@@ -1,7 +1,7 @@
 """A compiled pack cached on disk, keyed by the content of its files, so that `assay try` and
 `assay test` start without re-reading YAML, re-parsing patterns or re-tokenising lexicons.
 
-The cache holds what loading produced (the validated rule set, the lexicon automata and the
+The cache holds what loading produced (the validated rule set, the lexicon tries and the
 compiled programs), pickled. A program's token tests are generated functions, which pickle
 cannot store: each is stored as its test and generated again on loading (`_Pickler`). It lives in
 $ASSAY_CACHE_DIR, else ~/.cache/assay; ASSAY_CACHE=0 turns it off. A cache file that cannot

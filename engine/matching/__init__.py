@@ -1,4 +1,4 @@
-"""Matching: the VM that runs compiled patterns (vm.py) and the lexicon automata.
+"""Matching: the VM that runs compiled patterns (vm.py) and the lexicon tries.
 
 _vm.pyx, vm.py's search loops in C, is compiled when the package is built (hatch_build.py). An
 editable install builds it beside its source, so an edit made afterwards is not seen until the
