@@ -30,6 +30,7 @@ class _EditedSources(MetaPathFinder):
 
     def __init__(self, package: Path, names: tuple[str, ...]):
         self.sources: dict[str, Path] = {}
+        self.warned: set[str] = set()
         if not (package.parent / "pyproject.toml").exists():
             return  # an installed wheel: its sources and builds come together
         for name in names:
@@ -41,11 +42,13 @@ class _EditedSources(MetaPathFinder):
                 self.sources[name] = source
 
     def find_spec(self, name, path=None, target=None):
-        source = self.sources.pop(name, None)
+        source = self.sources.get(name)
         if source is None:
             return None
-        warnings.warn(f"{source.name} changed after it was compiled: running it as Python "
-                      "(slower); `pip install -e .` compiles it again", stacklevel=2)
+        if name not in self.warned:
+            self.warned.add(name)
+            warnings.warn(f"{source.name} changed after it was compiled: running it as Python "
+                          "(slower); `pip install -e .` compiles it again", stacklevel=2)
         return spec_from_file_location(name, source)
 
 

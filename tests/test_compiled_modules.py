@@ -120,6 +120,9 @@ def test_a_source_edited_after_its_build_runs_instead_of_it(tmp_path):
     with pytest.warns(UserWarning, match="mod.py changed after it was compiled"):
         spec = finder.find_spec("pkg.mod")
     assert spec.origin == str(tmp_path / "pkg" / "mod.py")
+    with warnings.catch_warnings():  # said once; a reload finds the source again
+        warnings.simplefilter("error")
+        assert finder.find_spec("pkg.mod").origin == spec.origin
 
 
 def test_a_build_newer_than_its_source_runs(tmp_path):
