@@ -243,15 +243,39 @@ cdef int _key_id(object key) except -1:
     return _KEY_IDS.setdefault(key, len(_KEY_IDS))
 
 
-cdef inline object _span_table(MatchContext ctx, Code code, int pc):
-    """The table SPAN instruction `pc` reads (its key's id is in code.tid): ctx.table(key),
-    found once per sentence. A table, once in ctx.spans, is never replaced."""
-    cdef int kid = code.tid[pc]
+cdef inline object _keyed_table(MatchContext ctx, int kid, object key):
+    """ctx.table(key), for the key with id `kid`: found once per sentence. A table, once in
+    ctx.spans, is never replaced."""
     table = _slot(ctx._tables, kid)
     if table is None:
-        table = _table(ctx, code.args[pc])
+        table = _table(ctx, key)
         _set_slot(ctx._tables, kid, table)
     return table
+
+
+cdef inline object _span_table(MatchContext ctx, Code code, int pc):
+    """The table SPAN instruction `pc` reads (its key's id is in code.tid)."""
+    return _keyed_table(ctx, code.tid[pc], code.args[pc])
+
+
+cdef tuple _span_sets(sets):
+    """Required span sets (Program.required_spans, Look.required_spans) as _holds_spans reads
+    them: per set, (key id, key) pairs."""
+    return tuple(tuple((_key_id(k), k) for k in [span_key(*key) for key in keys])
+                 for keys in sets)
+
+
+cdef bint _holds_spans(MatchContext ctx, tuple required) except -1:
+    """Whether the sentence has a span of a key of each set (vm.search_plan, vm.look)."""
+    cdef int kid
+    for keys in required:
+        for kid, key in keys:
+            table = _keyed_table(ctx, kid, key)
+            if (<SpanTable> table).values if type(table) is SpanTable else table.values:
+                break
+        else:
+            return False
+    return True
 
 
 cdef inline bint _holds(MatchContext ctx, Code code, int kind, int index, int pos) except -1:
@@ -271,6 +295,7 @@ cdef class _Look:
     cdef Code anchored  # the body run from the position, where it is bounded (else None)
     cdef int key  # compiler's small int naming what it asserts: its slot in the memo lists
     cdef tuple required
+    cdef tuple required_spans  # (_span_sets)
     cdef bint ahead
     cdef bint negate
 
@@ -279,6 +304,7 @@ cdef class _Look:
         self.anchored = None if look.anchored is None else _code(look.anchored)
         self.key = look.key
         self.required = _key_sets(look.required)
+        self.required_spans = _span_sets(look.required_spans)
         self.ahead = look.ahead
         self.negate = look.negate
 
@@ -307,6 +333,8 @@ cdef bint _look(MatchContext ctx, _Look look, int pos) except -1:
             _set_slot(ctx._bounds, look.key, bounds)
         if (<int> bounds[1] < pos) if look.ahead else (<int> bounds[0] >= pos):
             return look.negate
+    if look.required_spans and not _holds_spans(ctx, look.required_spans):
+        return look.negate  # nor a span it needs: `(?<! @negation_cue)`, in most sentences
     memo = _slot(ctx._looks, look.key)
     if look.anchored is not None:
         if memo is None:
@@ -342,7 +370,7 @@ cdef class Code:
     # The program's search plan (compiler.Program), read once: the key sets every match
     # needs (_key_sets), and where a match can start (see _mark_starts).
     cdef tuple required
-    cdef tuple required_spans  # per set, its span keys (span_key)
+    cdef tuple required_spans  # per set, (key id, key) pairs (_span_sets)
     cdef bint skips
     cdef _KeySet first_lookups  # None where the program has none
     cdef tuple first_others  # (test, its memo column)
@@ -362,8 +390,7 @@ cdef class Code:
         self.names = list(program.names)
         self.reverse = program.reverse
         self.required = _key_sets(program.required)
-        self.required_spans = tuple(tuple(span_key(*key) for key in keys)
-                                    for keys in program.required_spans)
+        self.required_spans = _span_sets(program.required_spans)
         self.skips = program.skips
         self.first_lookups = _KeySet(program.first_lookups) if program.first_lookups else None
         self.first_others = tuple((test, _test_id(test)) for test in program.first_others)
@@ -759,18 +786,6 @@ cdef int _mark_starts(Code code, MatchContext ctx, char *can_start, int limit) e
             if i <= limit:
                 can_start[i] = 1
     return 0
-
-
-cdef bint _holds_spans(MatchContext ctx, tuple required) except -1:
-    """Whether the sentence has a span of a key of each set (vm.search_plan)."""
-    for keys in required:
-        for key in keys:
-            table = _table(ctx, key)
-            if (<SpanTable> table).values if type(table) is SpanTable else table.values:
-                break
-        else:
-            return False
-    return True
 
 
 def finditer(program, MatchContext ctx) -> list:

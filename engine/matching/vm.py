@@ -135,6 +135,9 @@ class MatchContext:
                 bounds = self._bounds[look.key] = self.bounds(look.required)
             if (bounds[1] < pos) if look.ahead else (bounds[0] >= pos):
                 return look.negate
+        for keys in look.required_spans:  # nor a span it needs: `(?<! @negation_cue)`, mostly
+            if not any(self.table(key).values for key in keys):
+                return look.negate
         if look.anchored is not None:
             key = (look.key, pos)
             found = self._looks.get(key)

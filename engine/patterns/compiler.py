@@ -40,6 +40,7 @@ class Look:
     anchored: Program | None = None
     key: int = -1  # what it asserts (ahead, negate, body AST), interned: equal across rules
     required: tuple = ()  # token keys the body needs (as Program.required): absent, no match
+    required_spans: tuple = ()  # span keys the body needs (as Program.required_spans)
 
 
 @dataclass
@@ -198,7 +199,8 @@ class _Emitter:
             asserts = (node.ahead, node.negate, node.child)
             key = _LOOK_KEYS.setdefault(asserts, len(_LOOK_KEYS))
             self.p.looks.append(Look(body, node.ahead, node.negate, anchored, key,
-                                     token_requirements(node.child)))
+                                     token_requirements(node.child),
+                                     span_requirements(node.child)))
             self.p.span_keys |= body.span_keys
             self.emit(ASSERT, LOOK, len(self.p.looks) - 1)
         else:
