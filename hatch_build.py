@@ -41,11 +41,8 @@ class CompiledMatcher(BuildHookInterface):
         # sources; a wheel gets them from a scratch folder.
         inplace = version == "editable"
         target = root if inplace else Path(tempfile.mkdtemp(prefix="assay-build-"))
-        try:
-            built = _compile(root, target)
-        except Exception as exc:  # noqa: BLE001 - any failure leaves a working pure-Python build
-            print(f"assay: the compiled matcher was not built ({exc}); "
-                  "running as pure Python", file=sys.stderr)
+        built = _compile(root, target)
+        if not built:
             return
         build_data["pure_python"] = False
         build_data["infer_tag"] = True
@@ -56,42 +53,45 @@ class CompiledMatcher(BuildHookInterface):
 
 
 def _compile(root: Path, target: Path) -> list[Path]:
-    """Cythonize and compile each source into `target` (same relative path); the paths of
-    the extension modules built."""
+    """Compile each source into `target` (same relative path), one at a time, so that one that
+    fails (no C compiler, a Cython error) leaves the others built and itself running as
+    Python; the paths of the extension modules built."""
+    built = []
+    for source in SOURCES:
+        try:
+            built.append(_compile_one(root, target, source))
+        except Exception as exc:  # noqa: BLE001 - any failure leaves its module as Python
+            print(f"assay: {source} was not compiled ({exc}); it runs as Python",
+                  file=sys.stderr)
+    return built
+
+
+def _compile_one(root: Path, target: Path, source: str) -> Path:
     from Cython.Build import cythonize
     from setuptools import Distribution, Extension
 
-    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    module = source.rsplit(".", 1)[0].replace("/", ".")
     work = Path(tempfile.mkdtemp(prefix="assay-cython-"))
-    extensions = []
-    for source in SOURCES:
-        module = source.rsplit(".", 1)[0].replace("/", ".")
-        copy = work / source  # Cython writes its .c beside the source: keep the checkout clean
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(root / source, copy)
-        extensions.append(Extension(module, [str(copy)]))
+    copy = work / source  # Cython writes its .c beside the source: keep the checkout clean
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(root / source, copy)
+    directives = PYTHON_DIRECTIVES if source in PYTHON_SOURCES else {}
     cwd = os.getcwd()
     os.chdir(work)
     try:
-        python = [e for e in extensions if e.sources[0].endswith(".py")]
-        modules = cythonize([e for e in extensions if e not in python], language_level=3,
-                            quiet=True)
-        modules += cythonize(python, language_level=3, quiet=True,
-                             compiler_directives=PYTHON_DIRECTIVES)
+        modules = cythonize([Extension(module, [str(copy)])], language_level=3, quiet=True,
+                            compiler_directives=directives)
         dist = Distribution({"ext_modules": modules, "script_name": "hatch_build.py"})
         command = dist.get_command_obj("build_ext")
         command.build_lib = str(work / "lib")
         command.build_temp = str(work / "temp")
         command.ensure_finalized()
         command.run()
-    finally:
-        os.chdir(cwd)
-    built = []
-    for source in SOURCES:
-        name = source.rsplit(".", 1)[0] + suffix
+        name = source.rsplit(".", 1)[0] + sysconfig.get_config_var("EXT_SUFFIX")
         destination = target / name
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(work / "lib" / name, destination)
-        built.append(destination)
-    shutil.rmtree(work, ignore_errors=True)
-    return built
+    finally:
+        os.chdir(cwd)
+        shutil.rmtree(work, ignore_errors=True)
+    return destination
