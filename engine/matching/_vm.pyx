@@ -863,13 +863,16 @@ cdef int _run(Code code, _Search search, _Threads clist, _Threads nlist, MatchCo
     cdef object tok = None
     cdef list names = code.names
     cdef Py_ssize_t fid = -1
-    cdef bint alive
+    cdef bint alive, fresh
     while pos < n:
         pos += 1
-        if can_start != NULL and clist.count == 0 and last not in pending:
+        # whether the newest search has no match yet (most runs never match: then no int is
+        # boxed to look it up)
+        fresh = not pending or last not in pending
+        if can_start != NULL and clist.count == 0 and fresh:
             while not can_start[pos]:  # idle: skip to where a match can start
                 pos += 1
-        if last not in pending and pos <= limit:  # the newest search looks for its start
+        if fresh and pos <= limit:  # the newest search looks for its start
             search.add(clist, 0, pos, last, pos, -1)
         nlist.clear()
         if pos < n:
@@ -914,7 +917,7 @@ cdef int _run(Code code, _Search search, _Threads clist, _Threads nlist, MatchCo
             elif nlist.hold_span(pc, wait):
                 nlist.push(pc, sid, start, caps, wait)
         # Searches with no thread left are decided, oldest first.
-        while head in pending:
+        while pending and head in pending:
             alive = False
             for j in range(nlist.count):
                 if nlist.sid[j] == head:
