@@ -216,6 +216,8 @@ class Engine:
             self._providers[span_key("class", cls)] = (None, cls in self._lexicon_classes,
                                                tuple(self._lazy.get(cls, ())))
         self._priorities = [compiled.rule.priority for compiled in self.rules]
+        # what _matches reads of each rule, as tuples: attribute reads cost more compiled
+        self._plans = [(c.reach, c.all_matches, c.programs) for c in self.rules]
         self._made_lazily = [compiled.rule.fact in self._lazy for compiled in self.rules]
 
     # ---- public API ----
@@ -317,11 +319,13 @@ class Engine:
         ctx.form_ids = list(map(FORM_IDS.get, orths, repeat(-1)))
         lexicon_done = False
         words: list[str] | None = None  # the tokens' texts, for value grammars
+        # read once: compiled (hatch_build.py), each attribute read is a generic lookup
+        rules, providers, matches, wanted = self.rules, self._providers, self._matches, self._wanted
 
         def provide(key, table: SpanTable) -> None:
             """Fill a span table the first time a pattern or trigger asks for it."""
             nonlocal lexicon_done, words
-            found = self._providers.get(key)
+            found = providers.get(key)
             if found is None:
                 return  # a type emitted rules make: filled as they match
             grammar, lexicon, lazy = found
@@ -336,9 +340,9 @@ class Engine:
                     ctx.spans.setdefault(span_key("class", cls), SpanTable()).add(start, end, value)
             if lazy and not hidden:
                 for i in lazy:
-                    compiled = self.rules[i]
-                    if triggered >> i & 1 or self._wanted(compiled, ctx):
-                        for program, match in self._matches(i, ctx, sentence.orths):
+                    compiled = rules[i]
+                    if triggered >> i & 1 or wanted(compiled, ctx):
+                        for program, match in matches(i, ctx, orths):
                             # most helper patterns capture nothing, so have no entity
                             table.add(match.start, match.end,
                                       self._head(program, ctx, match) if program.names else None)
@@ -348,7 +352,7 @@ class Engine:
             out: list[Fact] = []
             # Only candidates and span-triggered rules are visited, in priority groups (rule indices
             # follow priority); later groups see the facts of earlier ones.
-            todo = range(len(self.rules)) if hidden else _indices(
+            todo = range(len(rules)) if hidden else _indices(
                 triggered | self._span_triggered_mask)
             k, n = 0, len(todo)
             priorities, made_lazily = self._priorities, self._made_lazily
@@ -357,11 +361,11 @@ class Engine:
                 found = []
                 while k < n and priorities[todo[k]] == priority:
                     i = todo[k]
-                    compiled = self.rules[i]
+                    compiled = rules[i]
                     if (hidden or not made_lazily[i]) and (triggered >> i & 1
-                                                           or self._wanted(compiled, ctx)):
+                                                           or wanted(compiled, ctx)):
                         found.extend((compiled, program, match)
-                                     for program, match in self._matches(i, ctx, sentence.orths))
+                                     for program, match in matches(i, ctx, orths))
                     k += 1
                 if found:
                     ctx.spans_changed()
@@ -410,11 +414,10 @@ class Engine:
 
     def _matches(self, i: int, ctx: MatchContext, orths: list) -> list[tuple[Program, object]]:
         """Rule i's matches in the sentence, in order, each with the program that made it."""
-        compiled = self.rules[i]
-        if compiled.reach is not None and not self._near(i, orths):
+        reach, all_matches, programs = self._plans[i]
+        if reach is not None and not self._near(i, orths):
             return []
-        programs = compiled.programs
-        if compiled.all_matches:
+        if all_matches:
             program = programs[0]
             return [(program, _Span(s, e)) for s, e in all_spans(program, ctx)]
         if len(programs) == 1:
