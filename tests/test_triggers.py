@@ -187,3 +187,32 @@ def test_rule_masks_read_back_as_the_indices_of_their_set_bits(mask):
     from engine.api import _indices
 
     assert _indices(mask) == [i for i in range(mask.bit_length()) if mask >> i & 1]
+
+
+def test_a_pattern_or_lookaround_whose_span_is_absent_does_not_run():
+    """A span every match needs (`x:@force`), or every match of a lookaround's body, absent
+    from the sentence: the program does not run (no VM step), the lookaround holds at once."""
+    from engine.matching.vm import MatchContext, SpanTable, finditer
+    from engine.patterns.compiler import compile_pattern, span_key
+    from engine.text.tokens import get_tokenizer
+
+    tokens = get_tokenizer().tokens("Jets strike the town")
+    force, cue = span_key("class", "force"), span_key("class", "negation_cue")
+
+    def run(pattern: str, spans: dict) -> tuple[list, int]:
+        ctx = MatchContext(tokens, spans)
+        found = [(m.start, m.end) for m in finditer(compile_pattern(parse(pattern)), ctx)]
+        return found, ctx.steps
+
+    held = SpanTable()
+    held.add(3, 4)
+    assert run("[lemma=strike] the x:@force", {force: SpanTable()}) == ([], 0)
+    found, steps = run("[lemma=strike] the x:@force", {force: held})
+    assert found == [(1, 4)] and steps > 0
+
+    elsewhere = SpanTable()
+    elsewhere.add(3, 4)  # a cue, but not before "strike"
+    found, steps = run("(?<! @negation_cue) [lemma=strike]", {cue: SpanTable()})
+    found_with_cue, steps_with_cue = run("(?<! @negation_cue) [lemma=strike]", {cue: elsewhere})
+    assert found == found_with_cue == [(1, 2)]
+    assert steps < steps_with_cue  # the lookbehind's body ran only where a cue exists
