@@ -324,6 +324,7 @@ cdef bint _look(MatchContext ctx, _Look look, int pos) except -1:
     anchored body's results in a byte per position here, 0 for not run yet, 1 false, 2 true):
     whether a lookaround holds."""
     cdef int first, last
+    cdef bint found
     cdef bytearray known
     if look.required:  # the body needs a token that is not on its side of `pos`
         bounds = _slot(ctx._bounds, look.key)
@@ -333,8 +334,7 @@ cdef bint _look(MatchContext ctx, _Look look, int pos) except -1:
             _set_slot(ctx._bounds, look.key, bounds)
         if (<int> bounds[1] < pos) if look.ahead else (<int> bounds[0] >= pos):
             return look.negate
-    if look.required_spans and not _holds_spans(ctx, look.required_spans):
-        return look.negate  # nor a span it needs: `(?<! @negation_cue)`, in most sentences
+    # nor where a span the body needs is absent (vm.MatchContext.look): on a memo miss
     memo = _slot(ctx._looks, look.key)
     if look.anchored is not None:
         if memo is None:
@@ -342,10 +342,14 @@ cdef bint _look(MatchContext ctx, _Look look, int pos) except -1:
             _set_slot(ctx._looks, look.key, memo)
         known = <bytearray> memo
         if not known[pos]:
-            known[pos] = 2 if _anchored(look.anchored, ctx, pos) != look.negate else 1
+            found = _holds_spans(ctx, look.required_spans) and _anchored(look.anchored, ctx, pos)
+            known[pos] = 2 if found != look.negate else 1
         return known[pos] == 2
     if memo is None:
-        memo = scan(look.program, ctx, look.ahead)
+        if _holds_spans(ctx, look.required_spans):
+            memo = scan(look.program, ctx, look.ahead)
+        else:
+            memo = [False] * (ctx.n + 1)
         if look.negate:
             memo = [not v for v in memo]
         _set_slot(ctx._looks, look.key, memo)

@@ -135,18 +135,22 @@ class MatchContext:
                 bounds = self._bounds[look.key] = self.bounds(look.required)
             if (bounds[1] < pos) if look.ahead else (bounds[0] >= pos):
                 return look.negate
-        for keys in look.required_spans:  # nor a span it needs: `(?<! @negation_cue)`, mostly
-            if not any(self.table(key).values for key in keys):
-                return look.negate
+        # Nor does it run where a span its body needs is absent (`(?<! @negation_cue)`, in
+        # most sentences): asked on a memo miss, as the memo is cleared when spans are added.
         if look.anchored is not None:
             key = (look.key, pos)
             found = self._looks.get(key)
             if found is None:
-                found = self._looks[key] = _anchored(look.anchored, self, pos) != look.negate
+                found = self._looks[key] = (
+                    _anchored(look.anchored, self, pos) if holds_spans(self, look.required_spans)
+                    else False) != look.negate
             return found
         table = self._looks.get(look.key)
         if table is None:
-            table = _scan(look.program, self, look.ahead)
+            if holds_spans(self, look.required_spans):
+                table = _scan(look.program, self, look.ahead)
+            else:
+                table = [False] * (self.n + 1)
             if look.negate:
                 table = [not v for v in table]
             self._looks[look.key] = table
@@ -232,6 +236,12 @@ def _add(program, ctx, threads, seen, pc, pos, sid, start, caps) -> int:
         pc, caps = stack.pop()
 
 
+def holds_spans(ctx: MatchContext, required: tuple) -> bool:
+    """Whether the sentence has a span of a key of each set (Program.required_spans,
+    Look.required_spans)."""
+    return all(any(ctx.table(key).values for key in keys) for keys in required)
+
+
 def search_plan(program: Program, ctx: MatchContext) -> tuple[int, list[int] | None] | None:
     """Where matches can start: (limit, starts). No match starts after `limit`, the last
     token holding a key of each required set; `starts`, where the program's first tokens
@@ -241,9 +251,8 @@ def search_plan(program: Program, ctx: MatchContext) -> tuple[int, list[int] | N
     limit = ctx.bounds(program.required)[1] if program.required else n
     if limit < 0:
         return None
-    for keys in program.required_spans:  # asked after the tokens: tables can cost a pass
-        if not any(ctx.table(key).values for key in keys):
-            return None
+    if not holds_spans(ctx, program.required_spans):  # after the tokens: a table can cost a pass
+        return None
     if not program.skips:
         return limit, None
     starts = set()
