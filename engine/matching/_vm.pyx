@@ -13,7 +13,7 @@ from libc.stdlib cimport calloc, free, malloc, realloc
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE, PyByteArray_Resize
 from libc.string cimport memset
 
-from engine.matching.vm import Match
+from engine.matching.match import Match
 from engine.text.tokens import MAX_FORM_IDS, Form
 from engine.patterns.compiler import span_key
 from engine.patterns.compiler import (

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from operator import attrgetter
 
+from engine.matching.match import Match
 from engine.patterns.compiler import (
     AT_END,
     AT_START,
@@ -159,15 +160,6 @@ class MatchContext:
     def spans_changed(self) -> None:
         """Spans were added (facts of a priority group): lookarounds may read differently."""
         self._looks.clear()
-
-
-@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ is 3x slower, per match
-class Match:
-    """One match: its tokens start..end-1, and per capture name the spans it took."""
-
-    start: int
-    end: int
-    captures: dict[str, list[tuple[int, int]]]
 
 
 def _captures(program: Program, events) -> dict[str, list[tuple[int, int]]]:
