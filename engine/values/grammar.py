@@ -95,17 +95,22 @@ class ValueGrammar:
         self.spec = spec
         self.name = spec.name
         self.parser = parser
-        self._starts = [self._terminal_regex(t) for t in parser.terminals
-                        if t.name not in parser.lexer_conf.ignore]
+        terminals = [t for t in parser.terminals if t.name not in parser.lexer_conf.ignore]
+        self._starts = [self._terminal_regex(t) for t in terminals]
+        # The terminals a phrase can begin with: a window whose first token can begin none of
+        # them is never parsed (most windows start at "of", "and", "in" or "the").
+        first = _first_terminals(parser)
+        self._begins = [first is None or t.name in first for t in terminals]
         self._glue = [self._terminal_regex(t) for t in parser.terminals
                       if t.name in parser.lexer_conf.ignore]
         # Whether a terminal can match at a token is asked first of the token's own text, once
         # per word (see _prefix_filter): most words can begin none, and trying each terminal
         # at each token was the grammars' main cost. _words: text -> (the `match` methods of
-        # the terminals that can start at such a token, whether it is glue).
+        # the terminals that can start at such a token, whether it is glue, whether a phrase
+        # can begin at it).
         self._prefix = _prefix_filter("|".join(_inline(rx) for rx in self._starts))
         self._prefixes = [_prefix_filter(_inline(rx)) for rx in self._starts]
-        self._words: dict[str, tuple[tuple[Callable, ...], bool]] = {}
+        self._words: dict[str, tuple[tuple[Callable, ...], bool, bool]] = {}
         self.parse = lru_cache(maxsize=20_000)(self._parse)
 
     @staticmethod
@@ -173,7 +178,7 @@ class ValueGrammar:
         # it reaches ("as many as" starts at "as" and covers "many")
         part: set[int] = set()  # tokens a terminal starts at or runs over
         glued = []  # tokens the grammar ignores
-        for i, (matchers, is_glue) in enumerate(infos):
+        for i, (matchers, is_glue, _) in enumerate(infos):
             if is_glue:
                 glued.append(i)
             if not matchers:
@@ -205,13 +210,13 @@ class ValueGrammar:
                 last = positions[k]
             k += 1
             if first == last:  # most runs are one word: one window
-                if first not in glue:
+                if infos[first][2] and first not in glue:
                     value = parse(words[first])
                     if value is not None:
                         out.append((first, first + 1, value))
                 continue
             for s in range(first, last + 1):
-                if s in glue:
+                if not infos[s][2] or s in glue:
                     continue
                 for e in range(min(last + 1, s + MAX_TOKENS), s, -1):
                     if e - 1 in glue:
@@ -221,20 +226,31 @@ class ValueGrammar:
                         out.append((s, e, value))
         return out
 
-    def _word(self, word: str) -> tuple[tuple[Callable, ...], bool]:
-        """What a token with this text can do: the terminals whose match can begin at it, and
-        whether the grammar ignores it (glue)."""
+    def _word(self, word: str) -> tuple[tuple[Callable, ...], bool, bool]:
+        """What a token with this text can do: the terminals whose match can begin at it,
+        whether the grammar ignores it (glue), and whether one of those terminals can begin a
+        phrase."""
         if len(self._words) >= 200_000:
             self._words.clear()
         if self._prefix is None:
-            can = tuple(rx.match for rx in self._starts)
+            able = list(range(len(self._starts)))
         elif self._prefix.match(word, partial=True) is None:
-            can = ()
+            able = []
         else:
-            can = tuple(rx.match for rx, prefix in zip(self._starts, self._prefixes, strict=True)
-                        if prefix is None or prefix.match(word, partial=True) is not None)
-        info = self._words[word] = (can, any(rx.fullmatch(word) for rx in self._glue))
+            able = [k for k, prefix in enumerate(self._prefixes)
+                    if prefix is None or prefix.match(word, partial=True) is not None]
+        info = self._words[word] = (tuple(self._starts[k].match for k in able),
+                                    any(rx.fullmatch(word) for rx in self._glue),
+                                    any(self._begins[k] for k in able))
         return info
+
+
+def _first_terminals(parser: Lark) -> set[str] | None:
+    """The terminals an LALR grammar's phrases can begin with (None: any, for Earley)."""
+    try:
+        return set(parser.parse_interactive("").accepts())
+    except (AttributeError, NotImplementedError, LarkError):
+        return None
 
 
 def _inline(rx: re.Pattern) -> str:
