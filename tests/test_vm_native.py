@@ -65,6 +65,26 @@ def test_the_compiled_matcher_is_used_whichever_module_is_imported_first():
     assert out == ["engine.matching._vm", "engine.matching._vm"]
 
 
+def test_a_compiled_matcher_that_cannot_load_is_said_not_silently_replaced():
+    """A built _vm that fails to import (another Python's build, a stale one) leaves vm.py on
+    its Python loops: that is said once, as a warning; an unbuilt one is not."""
+    import subprocess
+
+    code = ("import sys, warnings\n"
+            "class Broken:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name == 'engine.matching._vm':\n"
+            "            raise ImportError('undefined symbol: simulated')\n"
+            "sys.meta_path.insert(0, Broken())\n"
+            "warnings.simplefilter('always')\n"
+            "from engine.matching import vm\n"
+            "print(vm.finditer.__module__)\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert run.stdout.split() == ["engine.matching.vm"]
+    assert "compiled matcher could not be loaded (undefined symbol: simulated)" in run.stderr
+
+
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(patterns(), sentences())
 def test_compiled_matches_and_steps_equal_the_reference(pattern, sentence):

@@ -437,5 +437,12 @@ try:  # the same loops and types compiled to C, where the extension was built (_
     from engine.matching._vm import MatchContext, SpanTable, finditer
     from engine.matching._vm import anchored as _anchored
     from engine.matching._vm import scan as _scan
-except ImportError:
-    pass
+except ModuleNotFoundError as exc:
+    if exc.name != "engine.matching._vm":
+        raise
+except ImportError as exc:  # built, but not loadable here (another Python, a stale build)
+    import warnings
+
+    warnings.warn(f"the compiled matcher could not be loaded ({exc}): the pure-Python one runs "
+                  "instead, the same facts about 4x slower; `pip install -e .` rebuilds it",
+                  stacklevel=2)
