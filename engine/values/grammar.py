@@ -111,6 +111,7 @@ class ValueGrammar:
         self._prefix = _prefix_filter("|".join(_inline(rx) for rx in self._starts))
         self._prefixes = [_prefix_filter(_inline(rx)) for rx in self._starts]
         self._words: dict[str, tuple[tuple[Callable, ...], bool, bool]] = {}
+        self._heads: dict[str, bool] = {}  # a word's first two characters -> _can_begin
         self.parse = lru_cache(maxsize=20_000)(self._parse)
 
     @staticmethod
@@ -234,7 +235,7 @@ class ValueGrammar:
             self._words.clear()
         if self._prefix is None:
             able = list(range(len(self._starts)))
-        elif self._prefix.match(word, partial=True) is None:
+        elif not self._can_begin(word[:2]) or self._prefix.match(word, partial=True) is None:
             able = []
         else:
             able = [k for k, prefix in enumerate(self._prefixes)
@@ -243,6 +244,17 @@ class ValueGrammar:
                                     any(rx.fullmatch(word) for rx in self._glue),
                                     any(self._begins[k] for k in able))
         return info
+
+
+    def _can_begin(self, head: str) -> bool:
+        """Whether some terminal's match can begin with a word's first two characters. Asked
+        once per pair: whatever a word's own text matches (partially or whole), so does its
+        first two characters', so a pair that matches nothing rules out every word it begins,
+        and the slow partial match of the whole word is skipped for most new words."""
+        known = self._heads.get(head)
+        if known is None:
+            known = self._heads[head] = self._prefix.match(head, partial=True) is not None
+        return known
 
 
 def _first_terminals(parser: Lark) -> set[str] | None:
