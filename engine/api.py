@@ -252,10 +252,11 @@ class Engine:
             facts.extend(self._sentence(doc, sentence, hidden))
         return facts
 
-    def extract_many(self, docs: Iterable) -> Iterator[DocumentResult]:
+    def extract_many(self, docs: Iterable, start: int = 0) -> Iterator[DocumentResult]:
         """Stream over documents: str, (id, text[, date]), {"id", "text", "date"?} or Document.
-        A document that fails is reported in its result; the others go on."""
-        for n, item in enumerate(docs):
+        A document that fails is reported in its result; the others go on. A document without
+        an id is called doc<n>, n counting from `start` (a batch's place in the stream)."""
+        for n, item in enumerate(docs, start):
             doc_id = f"doc{n}"
             try:
                 if isinstance(item, Document):

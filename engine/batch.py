@@ -28,8 +28,8 @@ def _init(engine: Engine | None) -> None:
         _ENGINE = engine
 
 
-def _run_chunk(docs: list, prepare: Callable | None) -> list:
-    results = _ENGINE.extract_many(docs)
+def _run_chunk(docs: list, prepare: Callable | None, start: int) -> list:
+    results = _ENGINE.extract_many(docs, start)
     return [prepare(r) for r in results] if prepare is not None else list(results)
 
 
@@ -57,9 +57,10 @@ def extract_parallel(engine: Engine, docs: Iterable, jobs: int,
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init,
                              initargs=initargs) as pool:
         pending: deque = deque()
-        chunks = _chunks(docs, CHUNK)
-        for chunk in chunks:
-            pending.append(pool.submit(_run_chunk, chunk, prepare))
+        start = 0  # the chunk's place in the stream: documents without ids are doc<n>
+        for chunk in _chunks(docs, CHUNK):
+            pending.append(pool.submit(_run_chunk, chunk, prepare, start))
+            start += len(chunk)
             if len(pending) >= jobs * WINDOW:
                 yield from pending.popleft().result()
         while pending:

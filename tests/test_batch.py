@@ -44,6 +44,14 @@ def test_extract_parallel_streams_in_order(bundled_engine):
         [f.to_dict() for f in r.facts] for r in serial]
 
 
+def test_documents_without_ids_are_numbered_across_the_stream(bundled_engine):
+    """doc<n> counts documents in the whole input, not within each worker's batch."""
+    docs = [{"text": t} for t in TEXTS]
+    ids = [r.doc for r in extract_parallel(bundled_engine, docs, 2)]
+    assert ids == [f"doc{i}" for i in range(len(TEXTS))]
+    assert [r.doc for r in bundled_engine.extract_many(docs)] == ids
+
+
 def test_no_progress_bar_when_piped(tmp_path):
     (tmp_path / "a.txt").write_text(TEXTS[0])
     result = CliRunner().invoke(main, ["run", str(tmp_path)])
