@@ -17,6 +17,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -91,8 +92,6 @@ def main(argv=None) -> int:
 
 def _one(doc, sentence):
     """A copy of `doc` holding one sentence: the pack's work on it alone."""
-    from dataclasses import replace
-
     return replace(doc, sentences=[sentence])
 
 

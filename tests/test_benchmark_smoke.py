@@ -1,4 +1,4 @@
-"""The benchmark script runs (a smoke run: its numbers are measured by hand, not in CI)."""
+"""The benchmark scripts run (smoke runs: their numbers are measured by hand, not in CI)."""
 
 from __future__ import annotations
 
@@ -9,26 +9,25 @@ from pathlib import Path
 from conftest import shared_path
 
 
-def test_benchmark_quick_smoke(capsys):
+def _main_output(script: str, args: list[str], capsys) -> dict:
+    """Run benchmarks/<script>'s main() on FA-KES with `args`; its last line, as JSON."""
     corpus = shared_path("corpora", "fakes", "FA-KES-Dataset.csv")
-    script = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
-    spec = importlib.util.spec_from_file_location("bench_run", script)
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / script
+    spec = importlib.util.spec_from_file_location(f"bench_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert module.main(["--quick", "--docs", "15", "--repeat", "1", "--corpus", str(corpus)]) == 0
-    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert module.main([*args, "--corpus", str(corpus)]) == 0
+    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+def test_benchmark_quick_smoke(capsys):
+    result = _main_output("run.py", ["--quick", "--docs", "15", "--repeat", "1"], capsys)
     assert {"engine_vs_spacy_matcher_at_1000", "engine_1000_vs_10_time",
             "pack_vs_tokenize", "pack_first_pass_vs_tokenize", "jobs_2_vs_1"} <= set(result)
 
 
 def test_stages_smoke(capsys):
-    corpus = shared_path("corpora", "fakes", "FA-KES-Dataset.csv")
-    script = Path(__file__).resolve().parent.parent / "benchmarks" / "stages.py"
-    spec = importlib.util.spec_from_file_location("bench_stages", script)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    assert module.main(["--docs", "5", "--repeat", "1", "--corpus", str(corpus)]) == 0
-    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    result = _main_output("stages.py", ["--docs", "5", "--repeat", "1"], capsys)
     assert result["budget"] > 0 and 0 <= result["no_fact_share"] <= 1
     assert result["sentences"] > 0 and "the pack on made documents (extract_document)" in (
         result["seconds"])

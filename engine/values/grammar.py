@@ -245,7 +245,6 @@ class ValueGrammar:
                                     any(self._begins[k] for k in able))
         return info
 
-
     def _can_begin(self, head: str) -> bool:
         """Whether some terminal's match can begin with a word's first two characters. Asked
         once per pair: whatever a word's own text matches (partially or whole), so does its
