@@ -876,7 +876,8 @@ cdef int _run(Code code, _Search search, _Threads clist, _Threads nlist, MatchCo
         if can_start != NULL and clist.count == 0 and fresh:
             while not can_start[pos]:  # idle: skip to where a match can start
                 pos += 1
-        if fresh and pos <= limit:  # the newest search looks for its start
+        # the newest search looks for its start, where one can be (vm.finditer)
+        if fresh and pos <= limit and (can_start == NULL or can_start[pos]):
             search.add(clist, 0, pos, last, pos, -1)
         nlist.clear()
         if pos < n:

@@ -278,11 +278,14 @@ def finditer(program: Program, ctx: MatchContext) -> list[Match]:
     pos = -1
     while pos < n:
         pos += 1
-        if starts is not None and not clist and last not in pending:
-            while starts[k] < pos:  # idle: skip to where a match can start
+        if starts is not None:
+            while starts[k] < pos:
                 k += 1
-            pos = starts[k]
-        if last not in pending and pos <= limit:  # the newest search looks for its start
+            if not clist and last not in pending:  # idle: skip to where a match can start
+                pos = starts[k]
+        # The newest search looks for its start, only where a match can start: elsewhere its
+        # threads would die at their first token, after a closure's worth of work.
+        if last not in pending and pos <= limit and (starts is None or starts[k] == pos):
             steps += _add(program, ctx, clist, seen, 0, pos, last, pos, None)
         nlist: list = []
         nseen: set = set()
