@@ -204,6 +204,7 @@ class Engine:
             if not compiled.rule.emit and compiled.rule.fact not in emitted:
                 self._lazy.setdefault(compiled.rule.fact, []).append(i)
         self._lexicon_classes = set(self.lexicon.classes)
+        self._class_keys = {cls: span_key("class", cls) for cls in self.lexicon.classes}
         lazy_rules = {i for rules in self._lazy.values() for i in rules}
         self._span_triggered = [i for i in self._span_triggered if i not in lazy_rules]
         self._span_triggered_mask = sum(1 << i for i in self._span_triggered)
@@ -337,8 +338,12 @@ class Engine:
                     table.add(start, end, value)
             elif lexicon and not lexicon_done:
                 lexicon_done = True  # one lexicon pass fills every class's table
-                for cls, start, end, value in self.lexicon.find(forms):
-                    ctx.spans.setdefault(span_key("class", cls), SpanTable()).add(start, end, value)
+                spans, keys = ctx.spans, self._class_keys
+                for cls, start, end, value in self.lexicon.find(forms, orths):
+                    found = spans.get(keys[cls])
+                    if found is None:
+                        found = spans[keys[cls]] = SpanTable()
+                    found.add(start, end, value)
             if lazy and not hidden:
                 for i in lazy:
                     compiled = rules[i]

@@ -6,6 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine.matching.lexicon import Lexicon
+from engine.rules.model import LexiconEntry
+from engine.text.document import make_document
 from engine.text.tokens import get_tokenizer
 
 
@@ -83,9 +86,6 @@ _WORDS = ["Tal", "Afar", "Mosul", "Dam", "al-Qaim", "Iraqi", "army", "PMF", "gua
 def test_lexicon_finds_every_alias_occurrence_and_nothing_else(words):
     """The trie walk over the sentence's norms finds what comparing every alias's norms at
     every token would: each occurrence, overlapping ones included, with its class."""
-    from engine.matching.lexicon import Lexicon
-    from engine.rules.model import LexiconEntry
-
     tokenizer = get_tokenizer()
     entries = [LexiconEntry(cls, alias.lower(), (alias,), "x.yaml", 1)
                for cls, aliases in _ALIASES.items() for alias in aliases]
@@ -99,3 +99,21 @@ def test_lexicon_finds_every_alias_occurrence_and_nothing_else(words):
             if norms[s:s + len(alias)] == alias:
                 expected.append((entry.cls, s, s + len(alias), entry.id))
     assert found == sorted(expected)
+
+
+_EXACT = LexiconEntry("place", "hit", ("Hit",), "x.yaml", 1, exact=True)
+_SHARED = Lexicon([*(LexiconEntry(cls, alias.lower(), (alias,), "x.yaml", 1)
+                     for cls, aliases in _ALIASES.items() for alias in aliases), _EXACT],
+                  get_tokenizer())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*_WORDS, "Hit", "hit"]), min_size=1, max_size=12))
+def test_lexicon_given_orth_ids_finds_the_same(words):
+    """What the engine calls: the sentence's orth ids let the lexicon skip words that begin no
+    alias, remembered per word form across sentences (one lexicon for every example here), and
+    it finds exactly what reading every token finds, exact-case entries included."""
+    doc = make_document(" ".join(words))
+    (sentence,) = doc.sentences
+    assert (_SHARED.find(sentence.forms, sentence.orths)
+            == _SHARED.find(sentence.forms) == _SHARED.find(sentence.tokens))

@@ -8,6 +8,7 @@ each token that begins an alias: the cost does not grow with the number of entri
 
 from __future__ import annotations
 
+from itertools import compress, count
 from operator import attrgetter
 
 from engine.rules.model import LexiconEntry
@@ -26,13 +27,47 @@ class Lexicon:
         self.classes = sorted({e.cls for e in entries})
         self._norm = _build([e for e in entries if not e.exact], tokenizer, "norm")
         self._text = _build([e for e in entries if e.exact], tokenizer, "text")
+        self._forget()
 
-    def find(self, tokens) -> list[tuple[str, int, int, dict]]:
+    def _forget(self) -> None:
+        # Per spaCy orth id seen (a word form), whether an alias begins with it: most words
+        # begin none, and a sentence whose orths are all known such is done in one set
+        # operation instead of a dict lookup per token and trie.
+        self._seen: set[int] = set()
+        self._begins: set[int] = set()
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        del state["_seen"], state["_begins"]  # a memo, rebuilt where the lexicon runs
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._forget()
+
+    def find(self, tokens, orths: list[int] | None = None) -> list[tuple[str, int, int, dict]]:
         """(class, start token, end token, value) for every alias occurrence in `tokens`, by
-        end token, then longest first."""
+        end token, then longest first. `orths`, the tokens' spaCy orth ids where the caller
+        has them, let most sentences be ruled out without reading a token."""
         if not tokens:
             return []
-        return _search(self._norm, tokens, "norm") + _search(self._text, tokens, "text")
+        if orths is None:
+            starts = range(len(tokens))
+        else:
+            if not self._seen.issuperset(orths):
+                self._learn(tokens, orths)
+            starts = list(compress(count(), map(self._begins.__contains__, orths)))
+            if not starts:
+                return []
+        return (_search(self._norm, tokens, "norm", starts)
+                + _search(self._text, tokens, "text", starts))
+
+    def _learn(self, tokens, orths: list[int]) -> None:
+        for token, orth in zip(tokens, orths, strict=True):
+            if orth not in self._seen:
+                self._seen.add(orth)
+                if token.norm in self._norm or token.text in self._text:
+                    self._begins.add(orth)
 
 
 def _build(entries: list[LexiconEntry], tokenizer: Tokenizer, attr: str) -> dict[str, _Node]:
@@ -58,14 +93,16 @@ def _frozen(level: dict) -> dict[str, _Node]:
     return {word: (_frozen(children), hits) for word, (children, hits) in level.items()}
 
 
-def _search(root: dict[str, _Node], tokens, attr: str) -> list[tuple[str, int, int, dict]]:
+def _search(root: dict[str, _Node], tokens, attr: str,
+            starts) -> list[tuple[str, int, int, dict]]:
+    """The aliases of one trie beginning at the tokens `starts` (where one can begin)."""
     if not root:
         return []
-    words = list(map(attrgetter(attr), tokens))
     found = []
-    n = len(words)
-    for start, word in enumerate(words):
-        node = root.get(word)
+    n = len(tokens)
+    word = attrgetter(attr)
+    for start in starts:
+        node = root.get(word(tokens[start]))
         end = start + 1
         while node is not None:
             children, hits = node
@@ -73,7 +110,7 @@ def _search(root: dict[str, _Node], tokens, attr: str) -> list[tuple[str, int, i
                 found.append((end, start, hits))
             if end == n or not children:
                 break
-            node = children.get(words[end])
+            node = children.get(word(tokens[end]))
             end += 1
     found.sort()  # by end, then longest first (the same end, the earlier start)
     return [(cls, start, end, value) for end, start, hits in found for cls, value in hits]
