@@ -173,34 +173,36 @@ def main(argv=None) -> int:
     report("assay conflict pack", seconds, f"{facts} facts")
     report("assay conflict pack, first pass", first, "what one `assay run` of the corpus pays")
 
-    folder = Path(tempfile.mkdtemp(prefix="assay-bench-"))
-    # a batch long enough that what each run pays once (start-up, each worker's warm-up)
-    # weighs little, as on an archive: FA-KES ten times over, 8,040 articles
-    jobs = measure_jobs(texts, folder, copies=1 if args.quick else 10, repeat=min(repeat, 2))
+    # the rule files and corpus copies written here go when the run ends
+    with tempfile.TemporaryDirectory(prefix="assay-bench-") as tmp:
+        folder = Path(tmp)
+        # a batch long enough that what each run pays once (start-up, each worker's warm-up)
+        # weighs little, as on an archive: FA-KES ten times over, 8,040 articles
+        jobs = measure_jobs(texts, folder, copies=1 if args.quick else 10, repeat=min(repeat, 2))
 
-    times: dict[str, float] = {}
-    for size in sizes:
-        rules = generate(size)
-        start = time.perf_counter()
-        ours = engine.load(write_rules(folder, rules, spacy=False))
-        compile_s = time.perf_counter() - start
-        seconds, facts, _ = best_time(lambda ours=ours: sum(len(ours.extract(t)) for t in texts),
-                                   repeat)
-        times[f"assay_{size}"] = seconds
-        report(f"assay {size} rules", seconds, f"{facts} facts, compiled in {compile_s:.2f} s")
+        times: dict[str, float] = {}
+        for size in sizes:
+            rules = generate(size)
+            start = time.perf_counter()
+            ours = engine.load(write_rules(folder, rules, spacy=False))
+            compile_s = time.perf_counter() - start
+            seconds, facts, _ = best_time(
+                lambda ours=ours: sum(len(ours.extract(t)) for t in texts), repeat)
+            times[f"assay_{size}"] = seconds
+            report(f"assay {size} rules", seconds, f"{facts} facts, compiled in {compile_s:.2f} s")
 
-        matcher = Matcher(nlp.vocab)
-        for i, (_, theirs) in enumerate(rules):
-            matcher.add(f"r{i}", [theirs])
-        seconds, found, _ = best_time(
-            lambda m=matcher: sum(len(m(nlp.make_doc(t))) for t in texts), repeat)
-        times[f"spacy_{size}"] = seconds
-        report(f"spaCy Matcher {size} patterns", seconds, f"{found} matches")
+            matcher = Matcher(nlp.vocab)
+            for i, (_, theirs) in enumerate(rules):
+                matcher.add(f"r{i}", [theirs])
+            seconds, found, _ = best_time(
+                lambda m=matcher: sum(len(m(nlp.make_doc(t))) for t in texts), repeat)
+            times[f"spacy_{size}"] = seconds
+            report(f"spaCy Matcher {size} patterns", seconds, f"{found} matches")
 
-        as_spacy = engine.load(write_rules(folder, rules, spacy=True))
-        seconds, facts, _ = best_time(
-            lambda e=as_spacy: sum(len(e.extract(t)) for t in texts), repeat)
-        report(f"assay {size} spacy_pattern rules", seconds, f"{facts} facts")
+            as_spacy = engine.load(write_rules(folder, rules, spacy=True))
+            seconds, facts, _ = best_time(
+                lambda e=as_spacy: sum(len(e.extract(t)) for t in texts), repeat)
+            report(f"assay {size} spacy_pattern rules", seconds, f"{facts} facts")
 
     ratios = {
         "engine_vs_spacy_matcher_at_1000": round(times["spacy_1000"] / times["assay_1000"], 2),

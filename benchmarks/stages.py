@@ -55,7 +55,8 @@ def main(argv=None) -> int:
         "spaCy tokenisation (the bar's reference)": lambda: [nlp.make_doc(t) for t in texts],
         "documents: tokenisation, arrays, sentences": lambda: [
             eng.document(t, f"d{n}") for n, t in enumerate(texts)],
-        "lexicon pass, every sentence": each_sentence(lambda d, s: eng.lexicon.find(s.forms, s.orths)),
+        "lexicon pass, every sentence": each_sentence(
+            lambda d, s: eng.lexicon.find(s.forms, s.orths)),
         **{f"<{name}> word pass, every sentence": each_sentence(
             lambda d, s, g=grammar: g.find_words([f.text for f in s.forms], s.starts, d.text))
            for name, grammar in eng.values.items()},
