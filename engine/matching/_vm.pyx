@@ -10,7 +10,6 @@ and on the whole pack.
 """
 
 from libc.stdlib cimport calloc, free, malloc, realloc
-from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE, PyByteArray_Resize
 from libc.string cimport memset
 
 from engine.matching.match import Match
@@ -45,52 +44,62 @@ cdef int SPAN = _SPAN, ASSERT = _ASSERT, MATCH = _MATCH, AT_START = _AT_START, A
 # Token tests memoised per word form. A test reads only a form's attributes, which never depend
 # on context, and equal tests share one function (compiler.compile_test): so a test's result
 # for a form, found once, holds for every occurrence of the form, in every rule that has the
-# test. Each test gets a column: a bytearray over form ids (text.tokens.FORM_IDS), 0 for not
-# known yet, 1 false, 2 true. Columns grow as forms come, within MEMO_BYTES in all.
-cdef dict _test_ids = {}  # token test -> its column's index
-cdef list _columns = []
+# test. Each test gets an index, and each form (text.tokens.FORM_IDS) a row of bytes, one per
+# test: 0 for not known yet, 1 false, 2 true. Rows, not a column per test: the tests asked of
+# a token at one position (every live thread's) then read one row that stays in cache, where
+# columns put each in a line of its own. Rows grow as tests are asked, within MEMO_BYTES.
+cdef dict _test_ids = {}  # token test -> its index in the rows
 cdef Py_ssize_t _memo_bytes = 0
 cdef Py_ssize_t MEMO_BYTES = 32 << 20
 cdef Py_ssize_t MEMO_FORMS = MAX_FORM_IDS
 cdef Py_ssize_t MAX_TESTS = 1 << 15
+cdef unsigned char **_rows = <unsigned char **> calloc(MEMO_FORMS, sizeof(unsigned char *))
+cdef Py_ssize_t *_row_sizes = <Py_ssize_t *> calloc(MEMO_FORMS, sizeof(Py_ssize_t))
+if not _rows or not _row_sizes:
+    raise MemoryError()
 
 
 cdef int _test_id(object test) except -2:
-    """The column of a token test; -1 once there are too many tests to memoise more."""
+    """The index of a token test in the rows; -1 once there are too many to memoise more."""
     found = _test_ids.get(test)
     if found is not None:
         return found
-    if len(_columns) >= MAX_TESTS:
+    if len(_test_ids) >= MAX_TESTS:
         return -1
-    _test_ids[test] = len(_columns)
-    _columns.append(bytearray())
-    return len(_columns) - 1
+    _test_ids[test] = len(_test_ids)
+    return len(_test_ids) - 1
+
+
+cdef inline unsigned char _known(int tid, Py_ssize_t fid):
+    """What the memo holds of test `tid` on form `fid`: 0 nothing yet, 1 false, 2 true."""
+    if tid < 0 or fid < 0 or fid >= MEMO_FORMS or tid >= _row_sizes[fid]:
+        return 0
+    return _rows[fid][tid]
 
 
 cdef bint _passes(object test, int tid, object token, Py_ssize_t fid) except -1:
     """test(token), memoised where the token is a form with an id."""
     global _memo_bytes
-    cdef bytearray column
     cdef Py_ssize_t size, grown
-    cdef unsigned char known
-    if tid < 0 or fid < 0 or fid >= MEMO_FORMS:
-        return bool(test(token))
-    column = <bytearray> _columns[tid]
-    size = PyByteArray_GET_SIZE(column)
-    if fid < size:
-        known = <unsigned char> PyByteArray_AS_STRING(column)[fid]
-        if known:
-            return known == 2
+    cdef unsigned char known = _known(tid, fid)
+    cdef unsigned char *row
+    if known:
+        return known == 2
     passed = bool(test(token))
-    size = PyByteArray_GET_SIZE(column)  # the call ran Python code: read the column again
-    if fid >= size:
-        grown = min(max(fid + 1, 2 * size, 4096), MEMO_FORMS)
+    if tid < 0 or fid < 0 or fid >= MEMO_FORMS:
+        return passed
+    size = _row_sizes[fid]  # read after the call, which ran Python code
+    if tid >= size:
+        grown = min(max(tid + 1, 2 * size, 64), MAX_TESTS)
         if _memo_bytes + grown - size > MEMO_BYTES:
             return passed
-        PyByteArray_Resize(column, grown)
-        memset(PyByteArray_AS_STRING(column) + size, 0, grown - size)
+        row = <unsigned char *> realloc(_rows[fid], grown)
+        if not row:
+            return passed
+        memset(row + size, 0, grown - size)
+        _rows[fid], _row_sizes[fid] = row, grown
         _memo_bytes += grown - size
-    PyByteArray_AS_STRING(column)[fid] = 2 if passed else 1
+    _rows[fid][tid] = 2 if passed else 1
     return passed
 
 
@@ -366,7 +375,7 @@ cdef class Code:
     cdef int *op
     cdef int *a
     cdef int *b
-    cdef int *tid  # per TOK, its test's memo column (_test_id); per SPAN, its key's _key_id
+    cdef int *tid  # per TOK, its test's memo index (_test_id); per SPAN, its key's _key_id
     cdef list args
     cdef list looks  # the program's lookarounds (_Look), by index
     cdef list names  # capture names by slot
@@ -377,7 +386,7 @@ cdef class Code:
     cdef tuple required_spans  # per set, (key id, key) pairs (_span_sets)
     cdef bint skips
     cdef _KeySet first_lookups  # None where the program has none
-    cdef tuple first_others  # (test, its memo column)
+    cdef tuple first_others  # (test, its memo index)
     cdef tuple first_spans
     # Working memory, reused by the program's runs instead of allocated and cleared for each
     # (its stamps stay valid from run to run); `busy` while a run uses it.
@@ -677,7 +686,7 @@ cdef class _Search:
 cdef class _KeySet:
     """A key set (compiler: field -> values) as a token test: does the token hold one of its
     keys? Like a token test it reads only a word form's fields, so it is memoised per form in
-    a column of its own (_passes; equal sets share one), and whether a sentence holds the set,
+    a memo index of its own (_passes; equal sets share one), and whether a sentence holds the set,
     and where, takes a byte read per token: no per-sentence index of field values."""
 
     cdef tuple keys  # (the field's index in Form or -1, its name, the values)
@@ -705,20 +714,18 @@ cdef tuple _key_sets(sets):
 cdef int _next_passing(MatchContext ctx, object test, int tid, object tokens, int pos,
                        int stop, int step) except -2:
     """The first position from `pos` on, by `step`, before `stop`, whose token passes `test`
-    (memo column `tid`); `stop` if none does. Reads the memo byte first: the token itself is
+    (memo index `tid`); `stop` if none does. Reads the memo byte first: the token itself is
     fetched only for a form not decided yet."""
     cdef Py_ssize_t fid
     cdef unsigned char known
-    cdef bytearray column = <bytearray> _columns[tid] if tid >= 0 else None
     while pos != stop:
         fid = _form_id(ctx, pos)
-        if column is not None and 0 <= fid < PyByteArray_GET_SIZE(column):
-            known = <unsigned char> PyByteArray_AS_STRING(column)[fid]
-            if known == 2:
-                return pos
-            if known == 1:
-                pos += step
-                continue
+        known = _known(tid, fid)
+        if known == 2:
+            return pos
+        if known == 1:
+            pos += step
+            continue
         if _passes(test, tid, tokens[pos], fid):
             return pos
         pos += step
@@ -768,7 +775,7 @@ cdef int _bounds(MatchContext ctx, tuple required, int n, int *first, int *last)
 
 cdef int _mark_passing(MatchContext ctx, object test, int tid, int stop,
                        char *can_start) except -1:
-    """Flag every position before `stop` whose token passes `test` (memo column `tid`)."""
+    """Flag every position before `stop` whose token passes `test` (memo index `tid`)."""
     tokens = ctx.tokens
     cdef int i = _next_passing(ctx, test, tid, tokens, 0, stop, 1)
     while i < stop:
