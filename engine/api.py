@@ -340,9 +340,10 @@ class Engine:
                 lexicon_done = True  # one lexicon pass fills every class's table
                 spans, keys = ctx.spans, self._class_keys
                 for cls, start, end, value in self.lexicon.find(forms, orths):
-                    found = spans.get(keys[cls])
+                    key = keys[cls]
+                    found = spans.get(key)  # not ctx.table(): that would call provide again
                     if found is None:
-                        found = spans[keys[cls]] = SpanTable()
+                        found = spans[key] = SpanTable()
                     found.add(start, end, value)
             if lazy and not hidden:
                 for i in lazy:

@@ -685,9 +685,10 @@ cdef class _Search:
 
 cdef class _KeySet:
     """A key set (compiler: field -> values) as a token test: does the token hold one of its
-    keys? Like a token test it reads only a word form's fields, so it is memoised per form in
-    a memo index of its own (_passes; equal sets share one), and whether a sentence holds the set,
-    and where, takes a byte read per token: no per-sentence index of field values."""
+    keys? Like a token test it reads only a word form's fields, so it is memoised per form
+    under a memo index of its own (_passes; equal sets share one), and whether a sentence
+    holds the set, and where, takes a byte read per token: no per-sentence index of field
+    values."""
 
     cdef tuple keys  # (the field's index in Form or -1, its name, the values)
     cdef int tid
