@@ -36,7 +36,7 @@ from engine.rules.loader import load_rules
 from engine.rules.model import Rule, RuleSet
 from engine.text.document import Document, Sentence, make_document
 from engine.text.tokens import FORM_IDS, get_tokenizer, number_value
-from engine.values.dates import document_date
+from engine.values.dates import document_date, maximal_dates, nearest_date
 from engine.values.dates import resolve as resolve_date
 from engine.values.registry import compile_cached
 
@@ -355,6 +355,7 @@ class Engine:
                                       self._head(program, ctx, match) if program.names else None)
 
         ctx.provider = provide
+        dates = None  # the sentence's dates, as its facts take them (made for the first fact)
         try:
             out: list[Fact] = []
             # Only candidates and span-triggered rules are visited, in priority groups (rule indices
@@ -381,7 +382,9 @@ class Engine:
                     # entity are all they read, so no Fact is made for it unless hidden facts
                     # are asked for.
                     if hidden or compiled.rule.emit:
-                        fact = self._fact(compiled, doc, sentence, ctx, program, match)
+                        if dates is None:
+                            dates = _SentenceDates(ctx, doc)
+                        fact = self._fact(compiled, doc, sentence, ctx, program, match, dates)
                         head = _head_entity(fact)
                         out.append(fact)
                     else:
@@ -433,7 +436,8 @@ class Engine:
         found = [(k, m) for k, program in enumerate(programs) for m in finditer(program, ctx)]
         return [(programs[k], m) for k, m in _resolve_overlaps(found)] if found else []
 
-    def _fact(self, compiled, doc, sentence, ctx, program, match) -> Fact:
+    def _fact(self, compiled, doc, sentence, ctx, program, match, dates=None) -> Fact:
+        """The fact of a match; `dates`, the sentence's (shared by its facts), made if not given."""
         rule, text = compiled.rule, doc.text
         start, end = sentence.char_span(match.start, match.end)
         args: dict = {}
@@ -453,7 +457,7 @@ class Engine:
             if objs:
                 args[role] = objs[0] if len(objs) == 1 else objs
         if date is None and rule.emit:
-            date = self._nearest_date(compiled, doc, ctx, match)
+            date = (dates or _SentenceDates(ctx, doc)).nearest(_anchor(match))
         return Fact(
             type=rule.fact, subtype=rule.subtype, modality=rule.modality, doc=doc.id,
             sentence=sentence.index, span=(start, end), text=text[start:end], args=args,
@@ -495,28 +499,36 @@ class Engine:
                     return {k: v for k, v in fields.items() if k not in _NOT_ENTITY}
         return None
 
-    def _nearest_date(self, compiled, doc, ctx, match) -> str | None:
-        """The date expression of the sentence nearest the event's word (one before it on a
-        tie: "On Monday, X said forces recaptured …"); "since 2014" never counts."""
-        table = ctx.table(span_key("value", "date"))
-        if not table.values:
+
+def _anchor(match) -> int:
+    """The token a fact's date is looked for from: the event's own word, the first the pattern
+    matched outside its captures ("recaptured" in `actor:… [lemma=recapture] count:…`)."""
+    captures = getattr(match, "captures", {})
+    captured = {i for spans in captures.values() for s, e in spans for i in range(s, e)}
+    return next((i for i in range(match.start, match.end) if i not in captured), match.start)
+
+
+class _SentenceDates:
+    """A sentence's dates as its facts take them (a fact without a date of its own takes the
+    nearest): the maximal spans found and each resolved once per sentence, not per fact."""
+
+    __slots__ = ("_ctx", "_doc", "_maximal", "_resolved")
+
+    def __init__(self, ctx: MatchContext, doc: Document):
+        self._ctx, self._doc = ctx, doc
+        self._maximal: list | None = None
+        self._resolved: dict = {}
+
+    def nearest(self, anchor: int) -> str | None:
+        if self._maximal is None:
+            self._maximal = maximal_dates(self._ctx.table(span_key("value", "date")).values)
+        found = nearest_date(self._maximal, anchor)
+        if found is None:
             return None
-        # The event's own word is what the pattern matched outside its captures ("recaptured"
-        # in `actor:… [lemma=recapture] count:…`); the first such token anchors the search.
-        captured = {i for spans in getattr(match, "captures", {}).values() for s, e in spans
-                    for i in range(s, e)}
-        anchor = next((i for i in range(match.start, match.end) if i not in captured),
-                      match.start)
-        spans = [(s, e, v) for (s, e), v in table.values.items()]
-        maximal = [(s, e, v) for s, e, v in spans if not v.get("since") and not any(
-            s2 <= s and e <= e2 and (s2, e2) != (s, e) for s2, e2, _ in spans)]
-        best = None
-        for s, e, value in maximal:
-            distance = anchor - e + 1 if e <= anchor else s - anchor
-            key = (distance, 0 if e <= anchor else 1)
-            if best is None or key < best[0]:
-                best = (key, value)
-        return resolve_date(best[1], doc.base_date) if best else None
+        start, end, value = found
+        if (start, end) not in self._resolved:
+            self._resolved[start, end] = resolve_date(value, self._doc.base_date)
+        return self._resolved[start, end]
 
 
 def _span_value(program: Program, role: str, ctx: MatchContext, s: int,

@@ -17,7 +17,7 @@ import engine
 from engine.cli import main
 from engine.errors import RuleError
 from engine.text.tokens import get_tokenizer
-from engine.values.dates import resolve
+from engine.values.dates import maximal_dates, nearest_date, resolve
 from engine.values.registry import builtin_grammar
 
 DATA = Path(__file__).parent / "data"
@@ -394,3 +394,37 @@ def test_resolved_dates_are_iso_at_their_precision():
                     "precision": "day"}, base) == "2016-07-05"
     assert resolve({"query": "July 2016", "precision": "month"}, None) == "2016-07"
     assert resolve({"query": "2016", "precision": "year"}, None) == "2016"
+
+
+# ---- the nearest date ----------------------------------------------------------------------
+
+_SPANS = st.dictionaries(
+    st.tuples(st.integers(0, 12), st.integers(1, 6)).map(lambda se: (se[0], se[0] + se[1])),
+    st.builds(lambda since: {"since": since} if since else {}, st.booleans()), max_size=8)
+
+
+@given(_SPANS, st.integers(0, 18))
+def test_nearest_date_is_the_closest_maximal_one_before_on_a_tie(values, anchor):
+    """The sweep gives what the definition says: the spans inside no other one, "since …"
+    left out, and of those the nearest the anchor, the one before it on a tie."""
+    maximal = [(s, e, v) for (s, e), v in values.items() if not v.get("since") and not any(
+        s2 <= s and e <= e2 and (s2, e2) != (s, e) for s2, e2 in values)]
+    assert sorted(maximal_dates(values), key=str) == sorted(maximal, key=str)
+
+    def distance(span):
+        s, e, _ = span
+        return (anchor - e + 1, 0) if e <= anchor else (s - anchor, 1)
+
+    expected = min(maximal, key=distance) if maximal else None
+    assert nearest_date(maximal_dates(values), anchor) == expected
+
+
+def test_a_fact_takes_the_nearest_date_of_several(tmp_path):
+    rules = tmp_path / "r.yaml"
+    rules.write_text("rules:\n  - id: r.fled\n    fact: flight\n"
+                     "    pattern: who:[is_title] [lemma=flee]\n")
+    eng = engine.load(rules)
+    text = "Ali fled on Monday; on Tuesday, Omar fled; Hassan fled on Friday, March 22."
+    facts = eng.extract(text, date="2024-03-28")
+    assert [(f.args["who"]["text"], f.date) for f in facts] == [
+        ("Ali", "2024-03-25"), ("Omar", "2024-03-26"), ("Hassan", "2024-03-22")]

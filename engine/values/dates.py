@@ -222,6 +222,34 @@ def resolve(expr: dict, base: date | None) -> str | None:
     return found.isoformat()[:_ISO_LENGTH[precision]]
 
 
+def maximal_dates(values: dict) -> list[tuple[int, int, dict]]:
+    """The date spans (keyed (start, end)) that lie inside no other, "since …" left out (it
+    dates no event), by start: "Monday" in "on Monday, March 25" is part of a date, not one.
+    One sweep over the spans sorted by start, longest first: a span lies inside another
+    exactly when an earlier one reaches as far."""
+    out, reach = [], -1
+    for start, end in sorted(values, key=lambda span: (span[0], -span[1])):
+        if end > reach:
+            reach = end
+            value = values[start, end]
+            if not value.get("since"):
+                out.append((start, end, value))
+    return out
+
+
+def nearest_date(maximal: list[tuple[int, int, dict]], anchor: int) -> tuple | None:
+    """Of `maximal_dates`, the one nearest token `anchor`, the one before it on a tie ("On
+    Monday, X said forces recaptured …"). No two maximal spans tie exactly: ending (or
+    starting) at the same token, one would lie inside the other."""
+    best, nearest = None, None
+    for span in maximal:
+        start, end, _ = span
+        key = (anchor - end + 1, 0) if end <= anchor else (start - anchor, 1)
+        if best is None or key < best:
+            best, nearest = key, span
+    return nearest
+
+
 def parse_metadata_date(text: str | None) -> date | None:
     """A document date from metadata: ISO, or US month/day/year as in the FA-KES corpus."""
     if not text:
