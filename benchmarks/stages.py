@@ -56,7 +56,7 @@ def main(argv=None) -> int:
         "documents: tokenisation, arrays, sentences": lambda: [
             eng.document(t, f"d{n}") for n, t in enumerate(texts)],
         "lexicon pass, every sentence": each_sentence(
-            lambda d, s: eng.lexicon.find(s.forms, s.orths)),
+            lambda d, s: eng.lexicon.find(s.forms, s.fids)),
         **{f"<{name}> word pass, every sentence": each_sentence(
             lambda d, s, g=grammar: g.find_words([f.text for f in s.forms], s.starts, d.text))
            for name, grammar in eng.values.items()},

@@ -16,7 +16,7 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import reduce
-from itertools import repeat
+from itertools import compress
 from operator import or_
 
 from engine.facts import Fact
@@ -35,7 +35,7 @@ from engine.resources import bundled
 from engine.rules.loader import load_rules
 from engine.rules.model import Rule, RuleSet
 from engine.text.document import Document, Sentence, make_document
-from engine.text.tokens import FORM_IDS, get_tokenizer, number_value
+from engine.text.tokens import FORMS, get_tokenizer, number_value
 from engine.values.dates import document_date, maximal_dates, nearest_date
 from engine.values.dates import resolve as resolve_date
 from engine.values.registry import compile_cached
@@ -164,14 +164,13 @@ class Engine:
         # if each of its conditions (key sets) has a key in the sentence. Each condition key
         # gets a bit; for the j-th condition of every rule at once, `_passes[j]` maps a key
         # bit to the rules whose j-th condition holds it, and `_fewer[j]` are the rules with
-        # no j-th condition. Per word form, `_orth_slots` holds, for each j, the rules whose
+        # no j-th condition. Per word form, `_form_slots` holds, for each j, the rules whose
         # j-th condition it satisfies, as one int (slot j's rules shifted by j × the number of
         # rules): a sentence ORs those of its forms once, then reads each slot off the result.
-        self._orth_masks: dict[int, int] = {}  # orth id -> mask of the rules it triggers
-        self._orth_slots: dict[int, int] = {}  # orth id -> per condition slot, rules
-        self._known: set[int] = set()  # orth ids of the forms indexed so far
-        self._triggering: set[int] = set()  # those that trigger some rule
-        self._keyed: set[int] = set()  # those that hold some condition key
+        # Per word form, by form id (text.tokens.FORM_IDS), for the forms indexed so far:
+        self._form_masks: list[int] = []  # the rules it triggers
+        self._form_slots: list[int] = []  # per condition slot, the rules it holds a key of
+        self._form_kinds = bytearray()  # nonzero where either is: the few a sentence reads
         self._condition_fields = sorted({key[0] for c in self.rules for s in c.conditions
                                          for key in s})
         self._key_bits: dict[tuple, int] = {}
@@ -179,7 +178,7 @@ class Engine:
         self._passes: list[dict[int, int]] = [{} for _ in range(slots)]
         self._fewer = [0] * slots
         self._conditional = 0  # rules with conditions
-        self._width = len(self.rules)  # bits per condition slot in `_orth_slots`
+        self._width = len(self.rules)  # bits per condition slot in `_form_slots`
         for i, compiled in enumerate(self.rules):
             masks = []
             for condition in compiled.conditions:
@@ -278,12 +277,11 @@ class Engine:
                 yield DocumentResult(doc_id, [], document_error(exc))
 
     # ---- matching ----
-    def _add_forms(self, orths) -> None:
-        """Index the word forms among `orths` seen for the first time: the rules each
-        triggers and its condition keys."""
-        for orth in set(orths) - self._known:
-            self._known.add(orth)
-            form = self.tokenizer.form(orth)
+    def _add_forms(self, stop: int) -> None:
+        """Index the word forms with ids up to `stop`: the rules each triggers and the rules
+        whose conditions it holds a key of."""
+        for fid in range(len(self._form_kinds), stop):
+            form = FORMS[fid]
             rules = 0
             for field in self._fields:
                 for i in self._index.get((field, getattr(form, field)), ()):
@@ -291,34 +289,31 @@ class Engine:
             keys = 0
             for field in self._condition_fields:
                 keys |= self._key_bits.get((field, getattr(form, field)), 0)
-            if rules:
-                self._orth_masks[orth] = rules
-                self._triggering.add(orth)
-            if keys:
-                self._orth_slots[orth] = sum(
-                    reduce(or_, [table.get(bit, 0) for bit in _bits(keys)], 0) << (j * self._width)
-                    for j, table in enumerate(self._passes))
-                self._keyed.add(orth)
+            slots = sum(
+                reduce(or_, [table.get(bit, 0) for bit in _bits(keys)], 0) << (j * self._width)
+                for j, table in enumerate(self._passes)) if keys else 0
+            self._form_masks.append(rules)
+            self._form_slots.append(slots)
+            self._form_kinds.append(1 if rules or slots else 0)
 
     def _sentence(self, doc: Document, sentence: Sentence, hidden: bool = False) -> list[Fact]:
-        orths = sentence.orths
-        if not self._known.issuperset(orths):
-            self._add_forms(orths)
-        triggered = reduce(or_, map(self._orth_masks.__getitem__,
-                                    self._triggering.intersection(orths)),
-                           self._untriggered_mask)
+        fids = sentence.fids
+        if max(fids) >= len(self._form_kinds):
+            self._add_forms(max(fids) + 1)
+        # the forms that trigger a rule or hold a condition's key: few, picked out in C
+        marked = list(compress(fids, map(self._form_kinds.__getitem__, fids)))
+        triggered = reduce(or_, map(self._form_masks.__getitem__, marked), self._untriggered_mask)
         if not triggered and not self._span_triggered and not hidden:
             return []  # the common case: no token of this sentence triggers any rule
         if triggered & self._conditional:
-            held = reduce(or_, map(self._orth_slots.__getitem__, self._keyed.intersection(orths)),
-                          0)
+            held = reduce(or_, map(self._form_slots.__getitem__, marked), 0)
             for j, fewer in enumerate(self._fewer):  # bits above slot j fall outside `triggered`
                 triggered &= (held >> (j * self._width)) | fewer
         if not triggered and not self._span_triggered and not hidden:
             return []
         forms = sentence.forms
         ctx = MatchContext(forms)
-        ctx.form_ids = list(map(FORM_IDS.get, orths, repeat(-1)))
+        ctx.form_ids = fids
         lexicon_done = False
         words: list[str] | None = None  # the tokens' texts, for value grammars
         # read once: compiled (hatch_build.py), each attribute read is a generic lookup
@@ -339,7 +334,7 @@ class Engine:
             elif lexicon and not lexicon_done:
                 lexicon_done = True  # one lexicon pass fills every class's table
                 spans, keys = ctx.spans, self._class_keys
-                for cls, start, end, value in self.lexicon.find(forms, orths):
+                for cls, start, end, value in self.lexicon.find(forms, fids):
                     key = keys[cls]
                     found = spans.get(key)  # not ctx.table(): that would call provide again
                     if found is None:
@@ -349,7 +344,7 @@ class Engine:
                 for i in lazy:
                     compiled = rules[i]
                     if triggered >> i & 1 or wanted(compiled, ctx):
-                        for program, match in matches(i, ctx, orths):
+                        for program, match in matches(i, ctx, fids):
                             # most helper patterns capture nothing, so have no entity
                             table.add(match.start, match.end,
                                       self._head(program, ctx, match) if program.names else None)
@@ -373,7 +368,7 @@ class Engine:
                     if (hidden or not made_lazily[i]) and (triggered >> i & 1
                                                            or wanted(compiled, ctx)):
                         found.extend((compiled, program, match)
-                                     for program, match in matches(i, ctx, orths))
+                                     for program, match in matches(i, ctx, fids))
                     k += 1
                 if found:
                     ctx.spans_changed()
@@ -407,25 +402,25 @@ class Engine:
                 return True
         return False
 
-    def _near(self, i: int, orths: list) -> bool:
+    def _near(self, i: int, fids: list) -> bool:
         """Whether rule i's trigger and a token of each of its conditions are close enough for
         one match (`reach` tokens) somewhere in the sentence: most sentences holding both words
         of a two-word rule hold them far apart. One pass over the sentence's word forms (their
         masks say which trigger the rule and which hold its conditions), not a VM run."""
         bit, reach = 1 << i, self.rules[i].reach
-        masks, slots = self._orth_masks, self._orth_slots
-        triggers = [p for p, orth in enumerate(orths) if masks.get(orth, 0) & bit]
+        masks, slots = self._form_masks, self._form_slots
+        triggers = [p for p, fid in enumerate(fids) if masks[fid] & bit]
         for j in range(self.rules[i].inside):
             shift = j * self._width + i
-            near = [p for p, orth in enumerate(orths) if slots.get(orth, 0) >> shift & 1]
+            near = [p for p, fid in enumerate(fids) if slots[fid] >> shift & 1]
             if not any(abs(c - t) < reach for c in near for t in triggers):
                 return False
         return True
 
-    def _matches(self, i: int, ctx: MatchContext, orths: list) -> list[tuple[Program, object]]:
+    def _matches(self, i: int, ctx: MatchContext, fids: list) -> list[tuple[Program, object]]:
         """Rule i's matches in the sentence, in order, each with the program that made it."""
         reach, all_matches, programs = self._plans[i]
-        if reach is not None and not self._near(i, orths):
+        if reach is not None and not self._near(i, fids):
             return []
         if all_matches:
             program = programs[0]

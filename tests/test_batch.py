@@ -87,3 +87,27 @@ def test_cached_pack_keeps_the_compiled_programs(tmp_path, monkeypatch):
     for text in TEXTS:
         assert [f.to_dict() for f in second.extract(text)] == [
             f.to_dict() for f in first.extract(text)]
+
+
+def test_a_document_made_in_one_process_is_matched_alike_in_another(tmp_path, seeds_dir,
+                                                                    bundled_engine):
+    """Word forms' ids are given in the order a process meets them (text.tokens.FORM_IDS),
+    so they differ between processes: a pickled Document carries spaCy orth ids, and its
+    form ids are made again where it is matched."""
+    import subprocess
+    import sys
+
+    text = next(iter(sorted(seeds_dir.glob("*.txt")))).read_text(encoding="utf-8")
+    doc = bundled_engine.document(text, "d")
+    expected = [f.to_dict() for f in bundled_engine.extract_document(doc)]
+    assert expected
+    (tmp_path / "doc.pickle").write_bytes(pickle.dumps(doc))
+    child = (
+        "import json, pickle, sys, engine\n"
+        "eng = engine.load()\n"
+        "eng.extract('Zebras, quokkas and 7 unlikely words come first here.')\n"
+        "doc = pickle.loads(open(sys.argv[1], 'rb').read())\n"
+        "print(json.dumps([f.to_dict() for f in eng.extract_document(doc)]))\n")
+    out = subprocess.run([sys.executable, "-c", child, str(tmp_path / "doc.pickle")],
+                         capture_output=True, text=True, check=True).stdout
+    assert json.loads(out) == expected

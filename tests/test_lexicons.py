@@ -109,11 +109,11 @@ _SHARED = Lexicon([*(LexiconEntry(cls, alias.lower(), (alias,), "x.yaml", 1)
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from([*_WORDS, "Hit", "hit"]), min_size=1, max_size=12))
-def test_lexicon_given_orth_ids_finds_the_same(words):
-    """What the engine calls: the sentence's orth ids let the lexicon skip words that begin no
+def test_lexicon_given_form_ids_finds_the_same(words):
+    """What the engine calls: the sentence's form ids let the lexicon skip words that begin no
     alias, remembered per word form across sentences (one lexicon for every example here), and
     it finds exactly what reading every token finds, exact-case entries included."""
     doc = make_document(" ".join(words))
     (sentence,) = doc.sentences
-    assert (_SHARED.find(sentence.forms, sentence.orths)
+    assert (_SHARED.find(sentence.forms, sentence.fids)
             == _SHARED.find(sentence.forms) == _SHARED.find(sentence.tokens))

@@ -30,44 +30,49 @@ class Lexicon:
         self._forget()
 
     def _forget(self) -> None:
-        # Per spaCy orth id seen (a word form), whether an alias begins with it: most words
-        # begin none, and a sentence whose orths are all known such is done in one set
-        # operation instead of a dict lookup per token and trie.
-        self._seen: set[int] = set()
-        self._begins: set[int] = set()
+        # Per word form (by form id, text.tokens.FORM_IDS), whether it was looked at and
+        # whether an alias begins with it: most words begin none, and a sentence whose forms
+        # are all known such is done in C, without a dict lookup per token and trie.
+        self._seen = bytearray()
+        self._begins = bytearray()
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        del state["_seen"], state["_begins"]  # a memo, rebuilt where the lexicon runs
+        del state["_seen"], state["_begins"]  # a memo by this process's form ids
         return state
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self._forget()
 
-    def find(self, tokens, orths: list[int] | None = None) -> list[tuple[str, int, int, dict]]:
+    def find(self, tokens, fids: list[int] | None = None) -> list[tuple[str, int, int, dict]]:
         """(class, start token, end token, value) for every alias occurrence in `tokens`, by
-        end token, then longest first. `orths`, the tokens' spaCy orth ids where the caller
-        has them, let most sentences be ruled out without reading a token."""
+        end token, then longest first. `fids`, the tokens' form ids where the caller has
+        them, let most sentences be ruled out without reading a token."""
         if not tokens:
             return []
-        if orths is None:
+        if fids is None:
             starts = range(len(tokens))
         else:
-            if not self._seen.issuperset(orths):
-                self._learn(tokens, orths)
-            starts = list(compress(count(), map(self._begins.__contains__, orths)))
+            seen, begins = self._seen, self._begins
+            if max(fids) >= len(seen) or not all(map(seen.__getitem__, fids)):
+                self._learn(tokens, fids)
+            starts = list(compress(count(), map(begins.__getitem__, fids)))
             if not starts:
                 return []
         return (_search(self._norm, tokens, "norm", starts)
                 + _search(self._text, tokens, "text", starts))
 
-    def _learn(self, tokens, orths: list[int]) -> None:
-        for token, orth in zip(tokens, orths, strict=True):
-            if orth not in self._seen:
-                self._seen.add(orth)
-                if token.norm in self._norm or token.text in self._text:
-                    self._begins.add(orth)
+    def _learn(self, tokens, fids: list[int]) -> None:
+        seen, begins = self._seen, self._begins
+        grow = max(fids) + 1 - len(seen)
+        if grow > 0:
+            seen.extend(bytes(grow))
+            begins.extend(bytes(grow))
+        for token, fid in zip(tokens, fids, strict=True):
+            if not seen[fid]:
+                seen[fid] = 1
+                begins[fid] = token.norm in self._norm or token.text in self._text
 
 
 def _build(entries: list[LexiconEntry], tokenizer: Tokenizer, attr: str) -> dict[str, _Node]:

@@ -19,7 +19,7 @@ from datetime import date as Date
 import numpy as np
 from spacy.attrs import IDX, IS_SPACE, ORTH
 
-from engine.text.tokens import Form, Token, Tokenizer, get_tokenizer
+from engine.text.tokens import FORMS, Form, Token, Tokenizer, get_tokenizer
 
 _TERMINAL = {".", "!", "?", "...", "…", "?!", "!?"}
 _CLOSERS = {'"', "'", "”", "’", ")", "]", "»"}
@@ -33,15 +33,17 @@ _ABBREVIATIONS = {
 class Sentence:
     """A run of tokens; `index` counts sentences from 0 within the document."""
 
-    __slots__ = ("index", "start", "end", "orths", "starts", "_tokenizer", "_tokens", "_forms")
+    __slots__ = ("index", "start", "end", "orths", "starts", "_tokenizer", "_tokens", "_forms",
+                 "_fids")
 
     def __init__(self, index: int, start: int, end: int, orths: list, starts: list,
-                 tokenizer: Tokenizer):
+                 tokenizer: Tokenizer, fids: list | None = None):
         self.index, self.start, self.end = index, start, end
         self.orths, self.starts = orths, starts  # spaCy orth ids and offsets of its tokens
         self._tokenizer = tokenizer
         self._tokens: tuple[Token, ...] | None = None
         self._forms: list[Form] | None = None
+        self._fids = fids
 
     @property
     def tokens(self) -> tuple[Token, ...]:
@@ -50,15 +52,19 @@ class Sentence:
         return self._tokens
 
     @property
+    def fids(self) -> list[int]:
+        """The form ids of the tokens (text.tokens.FORM_IDS): what per-form tables are
+        indexed by."""
+        if self._fids is None:
+            self._fids = self._tokenizer.form_ids(self.orths)
+        return self._fids
+
+    @property
     def forms(self) -> list[Form]:
         """The word forms of the tokens: every attribute a pattern tests, without offsets.
         Cheaper than tokens (no object per token), so the matcher runs over these."""
         if self._forms is None:
-            try:
-                self._forms = list(map(self._tokenizer.forms.__getitem__, self.orths))
-            except KeyError:  # a word form seen for the first time
-                form = self._tokenizer.form
-                self._forms = [form(orth) for orth in self.orths]
+            self._forms = list(map(FORMS.__getitem__, self.fids))
         return self._forms
 
     def char_span(self, start: int, end: int) -> tuple[int, int]:
@@ -97,6 +103,19 @@ class Document:
     @base_date.setter
     def base_date(self, value: Date | None) -> None:
         self._base_date, self._base_known = value, True
+
+    def __reduce__(self) -> tuple:
+        # Tokens are spaCy orth ids, hashes whose strings only this process's vocabulary
+        # holds, and form ids are this process's (text.tokens.FORM_IDS): a document crosses
+        # processes (spawned workers, Dask) as its text, tokenised again there alike, with
+        # the base date found here.
+        return _remade, (self.text, self.id, self.date, self.meta, self.base_date)
+
+
+def _remade(text: str, doc_id: str, date: str | None, meta: dict, base: Date | None) -> Document:
+    doc = make_document(text, doc_id, date, meta=meta)
+    doc.base_date = base
+    return doc
 
 
 _terminal_orths: frozenset[int] | None = None
@@ -173,10 +192,11 @@ def make_document(
                 breaks_before.append(position)  # a space token's index among all tokens…
         # …becomes the index of the first non-space token after it
         breaks_before = np.searchsorted(kept, np.array(breaks_before, dtype=kept.dtype)).tolist()
+    fids = tokenizer.form_ids(orths)
     sentences = []
     for index, (first, last) in enumerate(split_sentences(orths, starts, breaks_before,
                                                           terminals, tokenizer)):
-        end = starts[last - 1] + len(tokenizer.form(orths[last - 1]).text)
+        end = starts[last - 1] + len(FORMS[fids[last - 1]].text)
         sentences.append(Sentence(index, starts[first], end, orths[first:last],
-                                  starts[first:last], tokenizer))
+                                  starts[first:last], tokenizer, fids[first:last]))
     return Document(doc_id, text, date, sentences, dict(meta or {}))

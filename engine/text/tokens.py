@@ -11,7 +11,6 @@ import re
 import threading
 import unicodedata
 from functools import lru_cache
-from itertools import count
 from typing import Any, NamedTuple
 
 # Boolean lexical attributes mirrored from spaCy, under spaCy's own names.
@@ -29,12 +28,16 @@ _NUMBER_WORDS = {
     "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000,
     "million": 1_000_000, "billion": 1_000_000_000, "dozen": 12,
 }
-# Small dense ids of the first MAX_FORM_IDS word forms met in this process (most of any
-# corpus's tokens), by spaCy orth id (a hash of the text, the same in every vocabulary): the
-# compiled matcher memoises token tests per form id (engine/matching/_vm.pyx).
+# Word forms get small dense ids, in the order this process meets them, by spaCy orth id (a
+# hash of the text, the same in every vocabulary, but a large int and looked up by hashing):
+# per-form tables indexed by id (lists, bytearrays, C arrays) replace dicts keyed by orth in
+# the sentence pass. Ids belong to the process: what crosses processes carries orth ids.
+FORM_IDS: dict[int, int] = {}  # spaCy orth id -> form id
+FORMS: list[Form] = []  # form id -> attributes
+_FORMS_LOCK = threading.Lock()  # an id and its place in FORMS are given together
+# The compiled matcher memoises token tests for the first MAX_FORM_IDS forms (most of any
+# corpus's tokens; engine/matching/_vm.pyx).
 MAX_FORM_IDS = 1 << 16
-FORM_IDS: dict[int, int] = {}
-_next_form_id = count()
 _DIGITS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^[+-]?\d+(?:\.\d+)?$")
 
 
@@ -65,6 +68,14 @@ class Form(NamedTuple):
     spacy_norm: str
     flags: frozenset[str]
     num: float | None
+
+
+def _register(orth: int, form: Form) -> None:
+    """Give a form its id (once: another thread or tokenizer may have given it already)."""
+    with _FORMS_LOCK:
+        if orth not in FORM_IDS:
+            FORM_IDS[orth] = len(FORMS)
+            FORMS.append(form)
 
 
 def normalize(text: str) -> str:
@@ -146,9 +157,18 @@ class Tokenizer:
             form = self.forms[orth] = Form(
                 text, lex.lower_, normalize(text), self.lemma(text), lex.shape_, lex.norm_,
                 frozenset(name for name in SPACY_FLAGS if getattr(lex, name)), number_value(text))
-            if len(FORM_IDS) < MAX_FORM_IDS:
-                FORM_IDS.setdefault(orth, next(_next_form_id))  # next(): unique across threads
+            _register(orth, form)
         return form
+
+    def form_ids(self, orths: list[int]) -> list[int]:
+        """The form ids of these orth ids (FORM_IDS), forms met for the first time made."""
+        try:
+            return list(map(FORM_IDS.__getitem__, orths))
+        except KeyError:
+            for orth in orths:
+                if orth not in FORM_IDS:
+                    _register(orth, self.form(orth))
+            return list(map(FORM_IDS.__getitem__, orths))
 
     def spacy_doc(self, text: str) -> Any:
         return self.nlp.make_doc(text)
