@@ -35,12 +35,12 @@ from engine.resources import bundled
 from engine.rules.loader import load_rules
 from engine.rules.model import Rule, RuleSet
 from engine.text.document import Document, Sentence, make_document
-from engine.text.tokens import FORMS, get_tokenizer, number_value
+from engine.text.tokens import FORMS, MAX_TEXT_CHARS, get_tokenizer, number_value
 from engine.values.dates import document_date, maximal_dates, nearest_date
 from engine.values.dates import resolve as resolve_date
 from engine.values.registry import compile_cached
 
-MAX_DOCUMENT_CHARS = 10_000_000
+MAX_DOCUMENT_CHARS = MAX_TEXT_CHARS
 
 
 class DocumentError(ValueError):

@@ -87,6 +87,15 @@ def test_enormous_document_is_an_error_not_a_crash(tmp_path, monkeypatch):
     assert records[1]["doc"] == "ok" and records[1]["type"] == "territory"
 
 
+def test_a_document_of_over_a_million_characters_is_read_whole(bundled_engine):
+    """spaCy refuses texts over 1M characters by default (for its parser's memory); the
+    engine only tokenises, and takes documents up to its own limit (10M)."""
+    text = "Nothing happened here. " * 45_000 + GOOD
+    assert len(text) > 1_000_000
+    facts = bundled_engine.extract(text, "long")
+    assert [f.type for f in facts] == ["territory"] and facts[0].span[0] > 1_000_000
+
+
 def test_csv_output_and_output_file(tmp_path):
     (tmp_path / "a.txt").write_text(GOOD)
     out = tmp_path / "facts.csv"

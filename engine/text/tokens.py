@@ -35,6 +35,7 @@ _NUMBER_WORDS = {
 FORM_IDS: dict[int, int] = {}  # spaCy orth id -> form id
 FORMS: list[Form] = []  # form id -> attributes
 _FORMS_LOCK = threading.Lock()  # an id and its place in FORMS are given together
+MAX_TEXT_CHARS = 10_000_000  # the longest text tokenised: a document's limit (api.py)
 # The compiled matcher memoises token tests for the first MAX_FORM_IDS forms (most of any
 # corpus's tokens; engine/matching/_vm.pyx).
 MAX_FORM_IDS = 1 << 16
@@ -130,7 +131,12 @@ class Tokenizer:
                 from spacy.lookups import load_lookups
 
                 self._lemmas = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
-                self._nlp = spacy.blank("en")
+                nlp = spacy.blank("en")
+                # spaCy refuses texts over 1M characters for the memory its parser and NER
+                # take; its tokenizer alone is linear. The engine has its own limit
+                # (api.MAX_DOCUMENT_CHARS), said in its own words.
+                nlp.max_length = MAX_TEXT_CHARS
+                self._nlp = nlp
 
     @property
     def nlp(self) -> Any:
