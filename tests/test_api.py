@@ -40,6 +40,27 @@ def test_extract_many_streams_and_isolates_bad_documents(bundled_engine):
     assert "binary" in rest[2].error
 
 
+def test_extract_many_reads_an_endless_input_a_few_documents_ahead(bundled_engine):
+    """Documents are tokenised a few at a time before they are matched, so an endless
+    stream gives its first results after a bounded read, errors in their places."""
+    from itertools import count, islice
+
+    from engine.api import TOKENIZE_AHEAD
+
+    read = []
+
+    def endless():
+        for i in count():
+            read.append(i)
+            yield (f"d{i}", None) if i % 3 == 1 else (f"d{i}", TEXT)
+
+    results = list(islice(bundled_engine.extract_many(endless()), 5))
+    assert [r.doc for r in results] == ["d0", "d1", "d2", "d3", "d4"]
+    assert [bool(r.error) for r in results] == [False, True, False, False, True]
+    assert all(len(r.facts) == 2 for r in results if not r.error)
+    assert len(read) <= TOKENIZE_AHEAD + 1
+
+
 def _extract_in_worker(eng):
     return [f.to_dict() for f in eng.extract(TEXT, doc_id="w")]
 
