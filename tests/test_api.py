@@ -61,6 +61,23 @@ def test_extract_many_reads_an_endless_input_a_few_documents_ahead(bundled_engin
     assert len(read) <= TOKENIZE_AHEAD + 1
 
 
+def test_extract_many_reads_no_further_ahead_than_a_long_document(bundled_engine):
+    """The documents read ahead hold their tokens in memory: a long one ends the run."""
+    from engine.api import TOKENIZE_AHEAD_CHARS
+
+    read = []
+
+    def stream():
+        for i, text in enumerate([TEXT, "Nothing. " * (TOKENIZE_AHEAD_CHARS // 9 + 1), TEXT,
+                                  TEXT, TEXT]):
+            read.append(i)
+            yield (f"d{i}", text)
+
+    results = bundled_engine.extract_many(stream())
+    assert next(results).doc == "d0" and read == [0, 1]
+    assert [r.doc for r in results] == ["d1", "d2", "d3", "d4"]
+
+
 def _extract_in_worker(eng):
     return [f.to_dict() for f in eng.extract(TEXT, doc_id="w")]
 
