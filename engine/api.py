@@ -13,6 +13,7 @@ to worker processes and Dask workers.
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import reduce
@@ -240,7 +241,11 @@ class Engine:
                                 f"{MAX_DOCUMENT_CHARS:,})")
         if "\x00" in text:
             raise DocumentError("binary content (NUL characters)")
-        doc = make_document(text, doc_id, date, self.tokenizer)
+        try:
+            doc_id.encode("utf-8")
+            doc = make_document(text, doc_id, date, self.tokenizer)
+        except UnicodeEncodeError as exc:  # spaCy and fact ids encode text as UTF-8
+            raise DocumentError("invalid Unicode: a lone surrogate") from exc
         doc.find_base_date = self._base_date
         return doc
 
@@ -303,7 +308,9 @@ class Engine:
                 raise DocumentError(f"text must be a string, not {type(text).__name__}")
             return doc_id, self.document(text, doc_id or _text_id(text), date), None
         except Exception as exc:  # a bad document must not stop the run
-            return doc_id, None, document_error(exc)
+            # the id goes to the outputs, which cannot write a lone surrogate
+            shown = doc_id.encode("utf-8", "backslashreplace").decode("utf-8")
+            return shown, None, document_error(exc)
 
     # ---- matching ----
     def _add_forms(self, stop: int) -> None:
@@ -442,7 +449,13 @@ class Engine:
         for j in range(self.rules[i].inside):
             shift = j * self._width + i
             near = [p for p, fid in enumerate(fids) if slots[fid] >> shift & 1]
-            if not any(abs(c - t) < reach for c in near for t in triggers):
+            # the condition's tokens nearest each trigger, by bisection: a sentence repeating
+            # both words would otherwise compare every pair
+            for t in triggers:
+                k = bisect_left(near, t - reach + 1)
+                if k < len(near) and near[k] < t + reach:
+                    break
+            else:
                 return False
         return True
 

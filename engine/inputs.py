@@ -6,6 +6,7 @@ JSON line) becomes a record with `error` set, so the run reports it and goes on.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -62,7 +63,7 @@ def read_jsonl(stream, source: str) -> Iterator[InputDoc]:
         where = f"{source}:{lineno}"
         if isinstance(raw, bytes):
             try:
-                raw = raw.decode("utf-8")
+                raw = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
             except UnicodeDecodeError as exc:
                 yield InputDoc(f"{stem}:{lineno}", None, source=where,
                                error=f"invalid UTF-8 at byte {exc.start}")
@@ -80,7 +81,20 @@ def read_jsonl(stream, source: str) -> Iterator[InputDoc]:
             continue
         doc_id = str(record.get("id", f"{stem}:{lineno}"))
         date = record.get("date")
+        # JSON may escape lone surrogates ("\ud800"), which no output can encode
+        if not _encodable(doc_id) or not _encodable(record["text"]):
+            yield InputDoc(doc_id.encode("utf-8", "backslashreplace").decode("utf-8"), None,
+                           source=where, error="invalid Unicode: a lone surrogate escape")
+            continue
         yield InputDoc(doc_id, record["text"], str(date) if date else None, where)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def read_csv(stream, source: str, text_column: str | None = None,
@@ -122,7 +136,8 @@ def read_inputs(inputs, text_column: str | None = None, stdin=None) -> Iterator[
             with path.open("rb") as stream:
                 yield from read_jsonl(stream, str(path))
         elif path.suffix.lower() == ".csv":
-            with path.open(encoding="utf-8", errors="replace", newline="") as stream:
+            # utf-8-sig: spreadsheets write "CSV UTF-8" with a byte-order mark
+            with path.open(encoding="utf-8-sig", errors="replace", newline="") as stream:
                 yield from read_csv(stream, str(path), text_column)
         else:
             yield from read_txt(path)
@@ -132,7 +147,7 @@ def _read_stdin(stream, text_column: str | None) -> Iterator[InputDoc]:
     data = stream.read()
     if isinstance(data, str):
         data = data.encode("utf-8")
-    head = data.lstrip()[:1]
+    head = data.removeprefix(codecs.BOM_UTF8).lstrip()[:1]
     if head == b"{":
         yield from read_jsonl(io.BytesIO(data), "stdin")
     else:

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from engine.cli import main
@@ -112,3 +113,42 @@ def test_missing_input_is_an_error_record(tmp_path):
     result = CliRunner().invoke(main, ["run", str(tmp_path / "nope.txt")])
     assert result.exit_code == 0
     assert "no such file" in _records(result.stdout)[0]["error"]
+
+
+def test_a_lone_surrogate_is_one_documents_error_not_the_runs(tmp_path):
+    """JSON can escape a lone surrogate, which no output encoding can write: that document
+    is an error (its id shown escaped), and the documents after it are read."""
+    path = tmp_path / "s.jsonl"
+    lines = [{"id": "a\ud800", "text": GOOD}, {"id": "b\ud800", "text": "x"},
+             {"id": "c", "text": "bad \udfff text"}, {"id": "d", "text": GOOD2}]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))  # escapes them
+    result = CliRunner().invoke(main, ["run", str(path), "-o", str(tmp_path / "out.jsonl")])
+    assert result.exit_code == 0, result.output
+    records = _records((tmp_path / "out.jsonl").read_text(encoding="utf-8"))
+    assert [r["doc"] for r in records] == ["a\\ud800", "b\\ud800", "c", "d"]
+    assert all("surrogate" in r["error"] for r in records[:3])
+    assert records[3]["type"] == "displacement"
+
+
+def test_the_api_refuses_a_lone_surrogate_as_a_document_error(bundled_engine):
+    from engine.api import DocumentError
+
+    with pytest.raises(DocumentError, match="surrogate"):
+        bundled_engine.extract("Militants killed 5 \ud800 people.")
+    with pytest.raises(DocumentError, match="surrogate"):
+        bundled_engine.extract(GOOD, doc_id="a\udfff")
+    (result,) = bundled_engine.extract_many([("a\ud800", GOOD)])
+    assert result.doc == "a\\ud800" and "surrogate" in result.error
+
+
+def test_byte_order_marks_on_csv_and_stdin_jsonl(tmp_path):
+    """Spreadsheets save "CSV UTF-8" with a byte-order mark, and so do some JSONL tools."""
+    (tmp_path / "b.csv").write_bytes(b'\xef\xbb\xbftext,id\n"' + GOOD.encode() + b'",7\n')
+    result = CliRunner().invoke(main, ["run", str(tmp_path / "b.csv")])
+    assert [(r["doc"], r["type"]) for r in _records(result.stdout)] == [("7", "territory")]
+    lines = b'\xef\xbb\xbf{"id": "j1", "text": "' + GOOD.encode() + b'"}\n'
+    result = CliRunner().invoke(main, ["run", "-"], input=lines)
+    assert [(r["doc"], r["type"]) for r in _records(result.stdout)] == [("j1", "territory")]
+    (tmp_path / "c.jsonl").write_bytes(lines)
+    result = CliRunner().invoke(main, ["run", str(tmp_path / "c.jsonl")])
+    assert [(r["doc"], r["type"]) for r in _records(result.stdout)] == [("j1", "territory")]

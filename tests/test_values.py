@@ -428,3 +428,24 @@ def test_a_fact_takes_the_nearest_date_of_several(tmp_path):
     facts = eng.extract(text, date="2024-03-28")
     assert [(f.args["who"]["text"], f.date) for f in facts] == [
         ("Ali", "2024-03-25"), ("Omar", "2024-03-26"), ("Hassan", "2024-03-22")]
+
+
+def test_dates_off_the_calendar_are_unknown_not_errors():
+    """A metadata date in year 1 (SQL exports' null date) has no "last year" or "yesterday":
+    those dates are unknown, and the document's facts are kept."""
+    text = ("Militants killed 5 people in Mosul yesterday. Forces recaptured 45 villages last "
+            "month. Last year militants killed 7 people.")
+    for base in ("0001-01-01", "0001-01-20", "0001-06-01"):
+        facts = engine.load().extract(text, date=base)
+        assert len(facts) >= 3 and all(f.date is None or f.date.startswith("0001")
+                                       for f in facts), base
+    assert resolve(builtin_grammar("date").parse("yesterday"), date(1, 1, 1)) is None
+
+
+def test_numbers_beyond_floats_give_no_value_and_valid_json():
+    """Over 308 digits a float is infinite, which JSON cannot write: no value is made."""
+    facts = engine.load().extract("Militants killed " + "9" * 400 + " people in Mosul.")
+    for fact in facts:
+        json.dumps(fact.to_dict(), allow_nan=False)
+    assert builtin_grammar("quantity").parse("9" * 400) is None
+    assert get_tokenizer().form(get_tokenizer().nlp.vocab.strings.add("9" * 400)).num is None

@@ -11,6 +11,7 @@ import re
 import threading
 import unicodedata
 from functools import lru_cache
+from math import isfinite
 from typing import Any, NamedTuple
 
 # Boolean lexical attributes mirrored from spaCy, under spaCy's own names.
@@ -105,6 +106,8 @@ def number_value(text: str) -> float | None:
     """Value of a token that is a number on its own: digits with separators, or a number word."""
     if _DIGITS.match(text):
         value = float(text.replace(",", ""))
+        if not isfinite(value):
+            return None  # over 308 digits: no number a fact can carry (nor JSON write)
         return int(value) if value.is_integer() else value
     return _NUMBER_WORDS.get(text.lower())
 

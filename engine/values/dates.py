@@ -189,7 +189,15 @@ def _clamped(year: int, month: int, day: int) -> date | None:
 
 
 def resolve(expr: dict, base: date | None) -> str | None:
-    """ISO date (YYYY-MM-DD, YYYY-MM or YYYY) of a parsed expression; None when unknown."""
+    """ISO date (YYYY-MM-DD, YYYY-MM or YYYY) of a parsed expression; None when unknown, or
+    off the calendar ("last year" of a base date in year 1, a null date of SQL exports)."""
+    try:
+        return _resolve(expr, base)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _resolve(expr: dict, base: date | None) -> str | None:
     if expr.get("needs_base") and base is None:
         return None
     precision = expr["precision"]

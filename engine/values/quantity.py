@@ -8,6 +8,7 @@ lowest number) with `min`/`max` kept.
 from __future__ import annotations
 
 import re
+from math import isfinite
 
 from lark import Transformer, v_args
 
@@ -42,7 +43,10 @@ class QuantityTransformer(Transformer):
     """Parse tree → (amount, vague) pairs, then the value object at the top."""
 
     def digits(self, token):
-        return float(token.replace(",", "")), False
+        value = float(token.replace(",", ""))
+        if not isfinite(value):  # over 308 digits: no count, and not valid JSON either
+            raise ValueError(f"number out of range: {token[:20]}…")
+        return value, False
 
     def numword(self, token):
         return str(token).lower()
