@@ -74,3 +74,18 @@ def test_norm_is_textacys_normalisation_for_every_code_point():
     expected = _textacy_norm(text).split("\n")
     assert len(expected) == len(chars)  # no code point normalises to a line break
     assert [normalize(c) for c in chars] == expected
+
+
+def test_invisible_format_characters_do_not_hide_a_word(bundled_engine):
+    """Web text leaves soft hyphens inside words and byte-order or direction marks before
+    them, and spaCy keeps them in its tokens: words are matched without them, and facts
+    keep the text as written."""
+    text = "Islamic State militants killed 25 civilians in Mosul on Monday."
+    expected = [(f.type, f.args["victims"]["text"]) for f in bundled_engine.extract(text)]
+    assert expected == [("casualties", "civilians")]
+    for variant in (text.replace("civilians", "civil\u00adians"), "\ufeff" + text,
+                    "\u200e" + text):
+        facts = bundled_engine.extract(variant)
+        assert [(f.type, f.args["victims"]["text"].replace("\u00ad", "")) for f in facts] \
+            == expected, variant
+        assert all(variant[f.span[0]:f.span[1]] == f.text for f in facts)

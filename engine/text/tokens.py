@@ -80,6 +80,16 @@ def _register(orth: int, form: Form) -> None:
             FORMS.append(form)
 
 
+def visible(text: str) -> str:
+    """A word without its invisible format characters (Unicode category Cf: soft hyphens,
+    zero-width spaces and joiners, direction marks, byte-order marks), which web text leaves
+    inside words ("civil\u00adians") and spaCy keeps in its tokens: what the word's lower
+    case, norm, lemma and number are read from. Its text and offsets keep them."""
+    if text.isascii():
+        return text
+    return "".join(char for char in text if unicodedata.category(char) != "Cf")
+
+
 def normalize(text: str) -> str:
     """The matching form of a word: what bare pattern words and lexicon aliases compare on."""
     return _normalize_cached(text)
@@ -163,9 +173,11 @@ class Tokenizer:
         if form is None:
             lex = self.nlp.vocab[orth]
             text = lex.text
+            seen = visible(text)
+            lower = lex.lower_ if seen == text else seen.lower()
             form = self.forms[orth] = Form(
-                text, lex.lower_, normalize(text), self.lemma(text), lex.shape_, lex.norm_,
-                frozenset(name for name in SPACY_FLAGS if getattr(lex, name)), number_value(text))
+                text, lower, normalize(seen), self.lemma(seen), lex.shape_, lex.norm_,
+                frozenset(name for name in SPACY_FLAGS if getattr(lex, name)), number_value(seen))
             _register(orth, form)
         return form
 
