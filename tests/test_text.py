@@ -89,3 +89,15 @@ def test_invisible_format_characters_do_not_hide_a_word(bundled_engine):
         assert [(f.type, f.args["victims"]["text"].replace("\u00ad", "")) for f in facts] \
             == expected, variant
         assert all(variant[f.span[0]:f.span[1]] == f.text for f in facts)
+
+
+def test_every_line_break_ends_a_sentence():
+    """As str.splitlines has them: form feeds, NEL, Unicode line and paragraph separators."""
+    for brk in ("\n", "\r\n", "\x0c", "\x85", "\u2028", "\u2029"):
+        doc = make_document(f"Forces fled{brk}Militants came", "d")
+        assert [len(s) for s in doc.sentences] == [2, 2], repr(brk)
+
+
+def test_a_token_of_invisible_characters_alone_is_space():
+    (sentence,) = make_document("Militants \u200b killed \u2060 civilians", "d").sentences
+    assert [form.text for form in sentence.forms] == ["Militants", "killed", "civilians"]

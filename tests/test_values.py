@@ -449,3 +449,17 @@ def test_numbers_beyond_floats_give_no_value_and_valid_json():
         json.dumps(fact.to_dict(), allow_nan=False)
     assert builtin_grammar("quantity").parse("9" * 400) is None
     assert get_tokenizer().form(get_tokenizer().nlp.vocab.strings.add("9" * 400)).num is None
+
+
+def test_giant_words_and_stretched_windows_are_not_parsed():
+    """A word past MAX_WINDOW_CHARS begins no phrase (deciding it was quadratic in the word's
+    length), and a window stretched by a run of spaces is not parsed nor cached."""
+    from engine.values.grammar import MAX_WINDOW_CHARS
+
+    grammar = builtin_grammar("quantity")
+    huge = "1" + ",000" * (MAX_WINDOW_CHARS // 4 + 1)
+    tokens = get_tokenizer().tokens(f"killed {huge} people")
+    assert grammar.find(tokens, f"killed {huge} people") == []
+    text = "at least" + " " * MAX_WINDOW_CHARS + "5 people"
+    found = grammar.find(get_tokenizer().tokens(text), text)
+    assert [(s, e) for s, e, _ in found] == [(2, 3)]  # "5" alone, not "at least … 5"

@@ -131,12 +131,16 @@ def _terminal_ids(tokenizer: Tokenizer) -> frozenset[int]:
     return _terminal_orths
 
 
+# What ends a line: those of str.splitlines (form feeds, Unicode line and paragraph
+# separators, NEL), so that every line break ends a sentence alike.
+_LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+
+
 def _is_break(tokenizer: Tokenizer, orth: int, cache: dict) -> bool:
     """Whether a spaCy space token holds a line break."""
     found = cache.get(orth)
     if found is None:
-        text = tokenizer.form(orth).text
-        found = cache[orth] = "\n" in text or "\r" in text
+        found = cache[orth] = not _LINE_BREAKS.isdisjoint(tokenizer.form(orth).text)
     return found
 
 

@@ -90,6 +90,10 @@ def visible(text: str) -> str:
     return "".join(char for char in text if unicodedata.category(char) != "Cf")
 
 
+def _is_space(text: str) -> bool:
+    return text.isspace() or not visible(text).strip()
+
+
 def normalize(text: str) -> str:
     """The matching form of a word: what bare pattern words and lexicon aliases compare on."""
     return _normalize_cached(text)
@@ -141,10 +145,14 @@ class Tokenizer:
         with self._lock:
             if self._nlp is None:
                 import spacy
+                from spacy.attrs import IS_SPACE
                 from spacy.lookups import load_lookups
 
                 self._lemmas = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
                 nlp = spacy.blank("en")
+                # A token of invisible format characters alone (a zero-width space between
+                # words) is space, as documents are split and matched: it carries nothing.
+                nlp.vocab.lex_attr_getters[IS_SPACE] = _is_space
                 # spaCy refuses texts over 1M characters for the memory its parser and NER
                 # take; its tokenizer alone is linear. The engine has its own limit
                 # (api.MAX_DOCUMENT_CHARS), said in its own words.

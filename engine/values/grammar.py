@@ -25,6 +25,10 @@ from lark.lexer import PatternStr
 from engine.values import dates, quantity
 
 MAX_TOKENS = 10
+# No phrase is longer: a window stretched by a run of spaces (or a giant token) is not parsed,
+# nor kept in the parse cache. A longer word begins no phrase: the `regex` module's partial
+# match, which decides that, takes time quadratic in the word (a 160,000-digit number, 1.3 s).
+MAX_WINDOW_CHARS = 1_000
 _INERT = ((), False, False)  # what most words can do: begin no terminal, not be glue
 BUILTIN = ("quantity", "date")
 CONVERSIONS = ("text", "lower", "number", "quantity", "date")
@@ -227,7 +231,10 @@ class ValueGrammar:
                 for e in range(min(last + 1, s + MAX_TOKENS), s, -1):
                     if e - 1 in glue:
                         continue
-                    value = parse(text[offsets[s]:offsets[e - 1] + len(words[e - 1])])
+                    end = offsets[e - 1] + len(words[e - 1])
+                    if end - offsets[s] > MAX_WINDOW_CHARS:
+                        continue
+                    value = parse(text[offsets[s]:end])
                     if value is not None:
                         out.append((s, e, value))
         return out
@@ -238,7 +245,9 @@ class ValueGrammar:
         phrase."""
         if len(self._words) >= 200_000:
             self._words.clear()
-        if self._prefix is None:
+        if len(word) > MAX_WINDOW_CHARS:
+            able = []
+        elif self._prefix is None:
             able = list(range(len(self._starts)))
         elif not self._can_begin(word[:2]) or self._prefix.match(word, partial=True) is None:
             able = []
