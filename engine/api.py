@@ -13,6 +13,7 @@ to worker processes and Dask workers.
 from __future__ import annotations
 
 import hashlib
+import threading
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -174,6 +175,8 @@ class Engine:
         self._form_masks: list[int] = []  # the rules it triggers
         self._form_slots: list[int] = []  # per condition slot, the rules it holds a key of
         self._form_kinds = bytearray()  # nonzero where either is: the few a sentence reads
+        # the three grow together, in form id order: threads sharing the engine take turns
+        self._forms_lock = threading.Lock()
         self._condition_fields = sorted({key[0] for c in self.rules for s in c.conditions
                                          for key in s})
         self._key_bits: dict[tuple, int] = {}
@@ -316,21 +319,22 @@ class Engine:
     def _add_forms(self, stop: int) -> None:
         """Index the word forms with ids up to `stop`: the rules each triggers and the rules
         whose conditions it holds a key of."""
-        for fid in range(len(self._form_kinds), stop):
-            form = FORMS[fid]
-            rules = 0
-            for field in self._fields:
-                for i in self._index.get((field, getattr(form, field)), ()):
-                    rules |= 1 << i
-            keys = 0
-            for field in self._condition_fields:
-                keys |= self._key_bits.get((field, getattr(form, field)), 0)
-            slots = sum(
-                reduce(or_, [table.get(bit, 0) for bit in _bits(keys)], 0) << (j * self._width)
-                for j, table in enumerate(self._passes)) if keys else 0
-            self._form_masks.append(rules)
-            self._form_slots.append(slots)
-            self._form_kinds.append(1 if rules or slots else 0)
+        with self._forms_lock:
+            for fid in range(len(self._form_kinds), stop):
+                form = FORMS[fid]
+                rules = 0
+                for field in self._fields:
+                    for i in self._index.get((field, getattr(form, field)), ()):
+                        rules |= 1 << i
+                keys = 0
+                for field in self._condition_fields:
+                    keys |= self._key_bits.get((field, getattr(form, field)), 0)
+                slots = sum(
+                    reduce(or_, [table.get(bit, 0) for bit in _bits(keys)], 0)
+                    << (j * self._width) for j, table in enumerate(self._passes)) if keys else 0
+                self._form_masks.append(rules)
+                self._form_slots.append(slots)
+                self._form_kinds.append(1 if rules or slots else 0)
 
     def _sentence(self, doc: Document, sentence: Sentence, hidden: bool = False) -> list[Fact]:
         fids = sentence.fids

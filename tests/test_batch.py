@@ -111,3 +111,18 @@ def test_a_document_made_in_one_process_is_matched_alike_in_another(tmp_path, se
     out = subprocess.run([sys.executable, "-c", child, str(tmp_path / "doc.pickle")],
                          capture_output=True, text=True, check=True).stdout
     assert json.loads(out) == expected
+
+
+def test_threads_sharing_an_engine_get_the_facts_one_thread_gets(seeds_dir):
+    """A Dask worker runs its tasks in threads: an engine they share learns word forms from
+    all of them at once, and each text's facts are those a lone thread finds."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(seeds_dir.glob("*.txt"))] + TEXTS
+    expected = [[f.to_dict() for f in engine.load().extract(t, f"d{i}")]
+                for i, t in enumerate(texts)]
+    shared = engine.load()  # a fresh engine: every form is new to it
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda i: [f.to_dict() for f in shared.extract(texts[i], f"d{i}")],
+                            [i for _ in range(3) for i in range(len(texts))]))
+    assert got == expected * 3
