@@ -65,10 +65,10 @@ class Lexicon:
 
     def _learn(self, tokens, fids: list[int]) -> None:
         seen, begins = self._seen, self._begins
-        grow = max(fids) + 1 - len(seen)
-        if grow > 0:
-            seen.extend(bytes(grow))
-            begins.extend(bytes(grow))
+        size = max(fids) + 1
+        for memo in (seen, begins):  # each to its own length: threads may share the lexicon
+            if size > len(memo):
+                memo.extend(bytes(size - len(memo)))
         for token, fid in zip(tokens, fids, strict=True):
             if not seen[fid]:
                 seen[fid] = 1
