@@ -147,7 +147,7 @@ class Engine:
             rules = [_compile(r) for r in sorted(active, key=lambda r: r.priority)]
         self.rules = rules
         # Trigger index: token keys (field, value) -> rules. A sentence's candidate rules are
-        # found through its tokens' orth ids, each mapped once to the rules its form triggers.
+        # found through its tokens' form ids, each mapped once to the rules its form triggers.
         self._index: dict[tuple, list[int]] = {}
         self._untriggered_mask = 0  # rules tried on every sentence
         self._span_triggered: list[int] = []  # rules some of whose triggers are spans
