@@ -8,6 +8,7 @@ free; elsewhere they are spawned and receive the pickled engine once.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -54,6 +55,19 @@ def extract_parallel(engine: Engine, docs: Iterable, jobs: int,
         context, initargs = mp.get_context("fork"), (None,)
     else:
         context, initargs = mp.get_context("spawn"), (engine,)
+    # The loaded engine and spaCy are some 150,000 objects that live as long as the run: out
+    # of the cyclic collector's sight (the Python docs' advice before a fork), no collection
+    # walks them, in the parent or in a worker, where walking them also wrote to their pages
+    # and so copied the memory the workers share with the parent.
+    gc.freeze()
+    try:
+        yield from _in_pool(docs, jobs, prepare, context, initargs)
+    finally:
+        gc.unfreeze()
+
+
+def _in_pool(docs: Iterable, jobs: int, prepare: Callable | None, context,
+             initargs: tuple) -> Iterator:
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init,
                              initargs=initargs) as pool:
         pending: deque = deque()

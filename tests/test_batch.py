@@ -36,8 +36,11 @@ def test_jobs_1_and_2_give_identical_output(tmp_path, seeds_dir):
 
 
 def test_extract_parallel_streams_in_order(bundled_engine):
+    import gc
+
     docs = ((f"d{i}", t) for i, t in enumerate(TEXTS))
     results = list(extract_parallel(bundled_engine, docs, 2))
+    assert gc.get_freeze_count() == 0  # the run's freeze of the heap is undone after it
     assert [r.doc for r in results] == [f"d{i}" for i in range(len(TEXTS))]
     serial = list(bundled_engine.extract_many((f"d{i}", t) for i, t in enumerate(TEXTS)))
     assert [[f.to_dict() for f in r.facts] for r in results] == [
