@@ -81,20 +81,7 @@ def read_jsonl(stream, source: str) -> Iterator[InputDoc]:
             continue
         doc_id = str(record.get("id", f"{stem}:{lineno}"))
         date = record.get("date")
-        # JSON may escape lone surrogates ("\ud800"), which no output can encode
-        if not _encodable(doc_id) or not _encodable(record["text"]):
-            yield InputDoc(doc_id.encode("utf-8", "backslashreplace").decode("utf-8"), None,
-                           source=where, error="invalid Unicode: a lone surrogate escape")
-            continue
         yield InputDoc(doc_id, record["text"], str(date) if date else None, where)
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def read_csv(stream, source: str, text_column: str | None = None,

@@ -195,8 +195,7 @@ class Tokenizer:
             return list(map(FORM_IDS.__getitem__, orths))
         except KeyError:
             for orth in orths:
-                if orth not in FORM_IDS:
-                    _register(orth, self.form(orth))
+                self.form(orth)  # registers the form it makes
             return list(map(FORM_IDS.__getitem__, orths))
 
     def spacy_doc(self, text: str) -> Any:
