@@ -91,7 +91,7 @@ def test_the_proximity_check_never_hides_a_match_in_any_short_sentence(tmp_path)
         strings = eng.tokenizer.nlp.vocab.strings
         skipped = 0
         for words in _short_sentences():
-            fids = eng.tokenizer.form_ids([strings.add(w) for w in words])
+            fids = [eng.tokenizer.form_id(strings.add(w)) for w in words]
             eng._add_forms(max(fids) + 1)
             if not eng._near(0, fids):
                 skipped += 1

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from datetime import date as Date
 
 import numpy as np
-from spacy.attrs import IDX, IS_SPACE, ORTH
+from spacy.attrs import ID, IDX, ORTH
+from spacy.util import OOV_RANK
 
 from engine.text.tokens import FORMS, Form, Token, Tokenizer, get_tokenizer
 
-_TERMINAL = {".", "!", "?", "...", "…", "?!", "!?"}
+_TERMINAL_TEXTS = {".", "!", "?", "...", "…", "?!", "!?"}
 _CLOSERS = {'"', "'", "”", "’", ")", "]", "»"}
 _ABBREVIATIONS = {
     "lt", "gen", "col", "maj", "capt", "cpt", "sgt", "cpl", "pvt", "adm", "brig", "cmdr", "lieut",
@@ -33,31 +34,21 @@ _ABBREVIATIONS = {
 class Sentence:
     """A run of tokens; `index` counts sentences from 0 within the document."""
 
-    __slots__ = ("index", "start", "end", "orths", "starts", "_tokenizer", "_tokens", "_forms",
-                 "_fids")
+    __slots__ = ("index", "start", "end", "fids", "starts", "_tokens", "_forms")
 
-    def __init__(self, index: int, start: int, end: int, orths: list, starts: list,
-                 tokenizer: Tokenizer, fids: list | None = None):
+    def __init__(self, index: int, start: int, end: int, fids: list[int], starts: list[int]):
         self.index, self.start, self.end = index, start, end
-        self.orths, self.starts = orths, starts  # spaCy orth ids and offsets of its tokens
-        self._tokenizer = tokenizer
+        # the tokens' form ids (text.tokens.FORM_IDS: what per-form tables are indexed by) and
+        # offsets in the document
+        self.fids, self.starts = fids, starts
         self._tokens: tuple[Token, ...] | None = None
         self._forms: list[Form] | None = None
-        self._fids = fids
 
     @property
     def tokens(self) -> tuple[Token, ...]:
         if self._tokens is None:
-            self._tokens = self._tokenizer.build(self.orths, self.starts)
+            self._tokens = Tokenizer.build(self.fids, self.starts)
         return self._tokens
-
-    @property
-    def fids(self) -> list[int]:
-        """The form ids of the tokens (text.tokens.FORM_IDS): what per-form tables are
-        indexed by."""
-        if self._fids is None:
-            self._fids = self._tokenizer.form_ids(self.orths)
-        return self._fids
 
     @property
     def forms(self) -> list[Form]:
@@ -69,11 +60,10 @@ class Sentence:
 
     def char_span(self, start: int, end: int) -> tuple[int, int]:
         """Character offsets in the document of tokens start..end-1."""
-        last = self.forms[end - 1] if self._forms is not None else self.tokens[end - 1]
-        return self.starts[start], self.starts[end - 1] + len(last.text)
+        return self.starts[start], self.starts[end - 1] + len(FORMS[self.fids[end - 1]].text)
 
     def __len__(self) -> int:
-        return len(self.orths)
+        return len(self.fids)
 
 
 @dataclass(slots=True)
@@ -105,8 +95,8 @@ class Document:
         self._base_date, self._base_known = value, True
 
     def __reduce__(self) -> tuple:
-        # Tokens are spaCy orth ids, hashes whose strings only this process's vocabulary
-        # holds, and form ids are this process's (text.tokens.FORM_IDS): a document crosses
+        # Tokens are form ids, which belong to this process (text.tokens.FORM_IDS), as do the
+        # strings behind spaCy's orth ids: a document crosses
         # processes (spawned workers, Dask) as its text, tokenised again there alike, with
         # the base date found here.
         return _remade, (self.text, self.id, self.date, self.meta, self.base_date)
@@ -118,54 +108,56 @@ def _remade(text: str, doc_id: str, date: str | None, meta: dict, base: Date | N
     return doc
 
 
-_terminal_orths: frozenset[int] | None = None
-
-
-def _terminal_ids(tokenizer: Tokenizer) -> frozenset[int]:
-    """spaCy orth ids of terminal punctuation (hashes of the strings, the same in every
-    vocabulary and run, so found once)."""
-    global _terminal_orths
-    if _terminal_orths is None:
-        strings = tokenizer.nlp.vocab.strings
-        _terminal_orths = frozenset(strings.add(t) for t in _TERMINAL)
-    return _terminal_orths
-
-
 # What ends a line: those of str.splitlines (form feeds, Unicode line and paragraph
 # separators, NEL), so that every line break ends a sentence alike.
 _LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 
 
-def _is_break(tokenizer: Tokenizer, orth: int, cache: dict) -> bool:
-    """Whether a spaCy space token holds a line break."""
-    found = cache.get(orth)
-    if found is None:
-        found = cache[orth] = not _LINE_BREAKS.isdisjoint(tokenizer.form(orth).text)
-    return found
+# What splitting needs to know of a word form, by form id: a byte per form, made as forms are
+# met (a new array each time it grows, so that threads reading the old one are unaffected).
+_WORD, _TERMINAL, _SPACE, _BREAK = range(4)
+_kinds = np.zeros(0, dtype=np.uint8)
 
 
-def split_sentences(orths: list, starts: list, breaks_before: list, terminals: list,
-                    tokenizer: Tokenizer) -> list[tuple[int, int]]:
-    """(first, last + 1) token ranges of the sentences of non-space tokens, given the tokens
-    after line breaks and the positions of terminal punctuation."""
-    n = len(orths)
+def _kind(form: Form) -> int:
+    if "is_space" in form.flags:
+        return _SPACE if _LINE_BREAKS.isdisjoint(form.text) else _BREAK
+    return _TERMINAL if form.text in _TERMINAL_TEXTS else _WORD
+
+
+def _form_kinds(ids: np.ndarray) -> np.ndarray:
+    """The kind (_WORD, _TERMINAL, _SPACE, _BREAK) of each of these form ids."""
+    global _kinds
+    if len(ids) == 0:
+        return np.zeros(0, dtype=np.uint8)
+    kinds = _kinds
+    if int(ids.max()) >= len(kinds):
+        made = np.fromiter(map(_kind, FORMS[len(kinds):]), dtype=np.uint8)
+        kinds = _kinds = np.concatenate([kinds, made])
+    return kinds[ids]
+
+
+def split_sentences(fids: list, starts: list, breaks_before: list,
+                    terminals: list) -> list[tuple[int, int]]:
+    """(first, last + 1) token ranges of the sentences of non-space tokens (form ids `fids`),
+    given the tokens after line breaks and the positions of terminal punctuation."""
+    n = len(fids)
     if n == 0:
         return []
     boundaries = {0, n}
     boundaries.update(k for k in breaks_before if 0 < k < n)
-    form = tokenizer.form
     for k in terminals:
-        word = form(orths[k]).text
+        word = FORMS[fids[k]].text
         if word == "." and k > 0:
-            before = form(orths[k - 1]).text
+            before = FORMS[fids[k - 1]].text
             if before.lower() in _ABBREVIATIONS or (len(before) == 1 and before.isupper()):
                 continue  # "Gen. Ali", "J. Smith"
         m = k + 1
         end = starts[k] + len(word)
-        while m < n and form(orths[m]).text in _CLOSERS and starts[m] == end:
-            end = starts[m] + len(form(orths[m]).text)
+        while m < n and FORMS[fids[m]].text in _CLOSERS and starts[m] == end:
+            end = starts[m] + len(FORMS[fids[m]].text)
             m += 1
-        if m < n and not form(orths[m]).text[:1].islower():
+        if m < n and not FORMS[fids[m]].text[:1].islower():
             boundaries.add(m)
     cuts = sorted(boundaries)
     return list(zip(cuts, cuts[1:], strict=False))
@@ -180,27 +172,31 @@ def make_document(
 ) -> Document:
     """Tokenise and split `text`; every token keeps its offsets into `text` unchanged."""
     tokenizer = tokenizer or get_tokenizer()
-    array = tokenizer.spacy_doc(text).to_array([ORTH, IDX, IS_SPACE])
-    space = array[:, 2].astype(bool)
+    # ID is the lexeme's rank, where the tokenizer writes the form id of every form it has
+    # met (Tokenizer.form_id): the tokens' form ids come out of spaCy's arrays, in C
+    array = tokenizer.spacy_doc(text).to_array([ID, IDX, ORTH])
+    ids = array[:, 0]
+    new = np.flatnonzero(ids == OOV_RANK)
+    if len(new):
+        form_id = tokenizer.form_id
+        for k, orth in zip(new.tolist(), array[new, 2].tolist(), strict=True):
+            ids[k] = form_id(orth)
+    kinds = _form_kinds(ids)
+    space = kinds >= _SPACE
     kept = np.flatnonzero(~space)
-    orth_array = array[kept, 0]
-    orths = orth_array.tolist()
+    kept_ids = ids[kept]
+    fids = kept_ids.tolist()
     starts = array[kept, 1].tolist()
-    terminal_ids = _terminal_ids(tokenizer)
-    terminals = [k for k, orth in enumerate(orths) if orth in terminal_ids]
-    breaks_before = []
+    terminals = np.flatnonzero(kinds[kept] == _TERMINAL).tolist()
+    breaks_before: list = []
     if space.any():
-        cache: dict = {}
-        for position in np.flatnonzero(space).tolist():
-            if _is_break(tokenizer, int(array[position, 0]), cache):
-                breaks_before.append(position)  # a space token's index among all tokens…
-        # …becomes the index of the first non-space token after it
-        breaks_before = np.searchsorted(kept, np.array(breaks_before, dtype=kept.dtype)).tolist()
-    fids = tokenizer.form_ids(orths)
+        # a line break's index among all tokens becomes that of the first non-space token
+        # after it
+        breaks_before = np.searchsorted(kept, np.flatnonzero(kinds == _BREAK)).tolist()
     sentences = []
-    for index, (first, last) in enumerate(split_sentences(orths, starts, breaks_before,
-                                                          terminals, tokenizer)):
+    for index, (first, last) in enumerate(split_sentences(fids, starts, breaks_before,
+                                                          terminals)):
         end = starts[last - 1] + len(FORMS[fids[last - 1]].text)
-        sentences.append(Sentence(index, starts[first], end, orths[first:last],
-                                  starts[first:last], tokenizer, fids[first:last]))
+        sentences.append(Sentence(index, starts[first], end, fids[first:last],
+                                  starts[first:last]))
     return Document(doc_id, text, date, sentences, dict(meta or {}))

@@ -1,8 +1,9 @@
 """Tokens with every attribute a pattern can test, computed once per distinct word form.
 
 spaCy's blank English tokenizer splits the text. The attributes of a word form never depend on
-its context, so they are memoised by spaCy's orth id: building a token costs a dict lookup and
-a tuple, and documents only build the tokens of sentences some rule may match.
+its context, so they are made once per form, which gets a small dense id (FORM_IDS) that spaCy
+itself then hands back for every token of the form (Tokenizer.form_id): building a token costs
+a list index and a tuple, and documents only build the tokens of sentences some rule may match.
 """
 
 from __future__ import annotations
@@ -189,24 +190,25 @@ class Tokenizer:
             _register(orth, form)
         return form
 
-    def form_ids(self, orths: list[int]) -> list[int]:
-        """The form ids of these orth ids (FORM_IDS), forms met for the first time made."""
-        try:
-            return list(map(FORM_IDS.__getitem__, orths))
-        except KeyError:
-            for orth in orths:
-                self.form(orth)  # registers the form it makes
-            return list(map(FORM_IDS.__getitem__, orths))
+    def form_id(self, orth: int) -> int:
+        """The form id (FORM_IDS) of spaCy orth id `orth`, the form made if it is new. The id
+        is also written into the lexeme's rank, which `Doc.to_array([ID])` reads in C, so
+        that documents find their tokens' form ids without a dict lookup per token
+        (text.document). The vocabulary is this tokenizer's own (spacy.blank, no vectors): no
+        rank in it means anything else, and OOV_RANK marks the lexemes not seen yet."""
+        self.form(orth)  # registers the form it makes
+        fid = self.nlp.vocab[orth].rank = FORM_IDS[orth]
+        return fid
 
     def spacy_doc(self, text: str) -> Any:
         return self.nlp.make_doc(text)
 
-    def build(self, orths, starts) -> tuple[Token, ...]:
-        """Tokens for parallel lists of orth ids and start offsets, indexed from 0."""
-        forms, form = self.forms, self.form
+    @staticmethod
+    def build(fids, starts) -> tuple[Token, ...]:
+        """Tokens for parallel lists of form ids and start offsets, indexed from 0."""
         out = []
-        for i, (orth, start) in enumerate(zip(orths, starts, strict=True)):
-            f = forms.get(orth) or form(orth)
+        for i, (fid, start) in enumerate(zip(fids, starts, strict=True)):
+            f = FORMS[fid]
             out.append(Token(i, start, start + len(f.text), *f))
         return tuple(out)
 
@@ -214,7 +216,7 @@ class Tokenizer:
         """Non-space tokens of `text`, offsets shifted by `offset`, indexed from 0."""
         doc = self.spacy_doc(text)
         kept = [t for t in doc if not t.is_space]
-        return self.build([t.orth for t in kept], [t.idx + offset for t in kept])
+        return self.build([self.form_id(t.orth) for t in kept], [t.idx + offset for t in kept])
 
 
 _TOKENIZER: Tokenizer | None = None
