@@ -13,6 +13,9 @@ from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memset
 
 from engine.matching.match import Match
+
+cdef object _MATCH_TYPE = Match
+cdef object _new = object.__new__
 from engine.text.tokens import MAX_FORM_IDS, Form
 from engine.patterns.compiler import span_key
 from engine.patterns.compiler import (
@@ -101,6 +104,15 @@ cdef bint _passes(object test, int tid, object token, Py_ssize_t fid) except -1:
         _memo_bytes += grown - size
     _rows[fid][tid] = 2 if passed else 1
     return passed
+
+
+cdef inline bint _passes_at(object test, int tid, object tokens, Py_ssize_t pos,
+                            Py_ssize_t fid) except -1:
+    """_passes for the token at `pos`, fetched only where the memo does not decide."""
+    cdef unsigned char known = _known(tid, fid)
+    if known:
+        return known == 2
+    return _passes(test, tid, tokens[pos], fid)
 
 
 cdef inline Py_ssize_t _form_id(MatchContext ctx, Py_ssize_t pos):
@@ -481,6 +493,8 @@ cdef class _Events:
     cdef dict captures(self, list names, int last):
         """vm._captures: capture name -> its (start, end) spans, from the chain ending at
         `last`, oldest event first."""
+        if last < 0:
+            return {}  # no capture event (most programs capture nothing)
         cdef list chain = []
         cdef dict open_at = {}, out = {}
         cdef Event event
@@ -609,9 +623,20 @@ cdef class _Search:
     cdef int *stack_caps  # the capture events at each waiting split branch
     cdef _Events events
     cdef long steps
+    # Per search id, the best match found so far and not yet reported (vm.finditer's
+    # `pending`): set[sid], start, end, capture events; `pending` counts those set.
+    cdef char *held
+    cdef int *m_start
+    cdef int *m_end
+    cdef int *m_caps
+    cdef int size
+    cdef int pending
 
     def __cinit__(self, Code code):
         self.code = code
+        self.held = NULL
+        self.m_start = self.m_end = self.m_caps = NULL
+        self.size = 0
         self.visited = <int *> calloc(max(code.size, 1), sizeof(int))
         self.stack = <int *> malloc((code.size + 1) * sizeof(int))
         self.stack_caps = <int *> malloc((code.size + 1) * sizeof(int))
@@ -624,15 +649,69 @@ cdef class _Search:
         free(self.visited)
         free(self.stack)
         free(self.stack_caps)
+        self.release()
 
-    cdef void begin(self, MatchContext ctx, int n):
+    cdef void release(self):
+        free(self.held)
+        free(self.m_start)
+        free(self.m_end)
+        free(self.m_caps)
+        self.held = NULL
+        self.m_start = self.m_end = self.m_caps = NULL
+        self.size = 0
+
+    cdef int reserve(self, int size) except -1:
+        """Room for search ids below `size`, none pending."""
+        if size > self.size:
+            self.release()
+            size = max(size, 64)
+            self.held = <char *> malloc(size)
+            self.m_start = <int *> malloc(size * sizeof(int))
+            self.m_end = <int *> malloc(size * sizeof(int))
+            self.m_caps = <int *> malloc(size * sizeof(int))
+            if not (self.held and self.m_start and self.m_end and self.m_caps):
+                self.release()
+                raise MemoryError()
+            self.size = size
+        memset(self.held, 0, self.size)
+        self.pending = 0
+        return 0
+
+    cdef int begin(self, MatchContext ctx, int n) except -1:
         self.ctx = ctx
         self.n = n
         self.steps = 0
         self.events.reset()
+        # a search starts at each position at most, and one after each match: sids stay
+        # below 2n + 3
+        self.reserve(2 * n + 4)
+        return 0
 
     cdef void end(self):
         self.ctx = None
+        if self.size > KEEP_CAPACITY:
+            self.release()
+
+    cdef inline void hold(self, int sid, int start, int end, int caps, int last):
+        """Search `sid`'s best match so far; those of the later searches (up to the newest,
+        `last`) are dropped."""
+        cdef int s
+        if not self.held[sid]:
+            self.held[sid] = 1
+            self.pending += 1
+        self.m_start[sid], self.m_end[sid], self.m_caps[sid] = start, end, caps
+        for s in range(sid + 1, last + 1):
+            if self.held[s]:
+                self.held[s] = 0
+                self.pending -= 1
+
+    cdef int report(self, int sid, list names, list out) except -1:
+        """Search `sid` is decided: its match goes out."""
+        self.held[sid] = 0
+        self.pending -= 1
+        out.append(_match(self.m_start[sid], self.m_end[sid],
+                          self.events.captures(names, self.m_caps[sid])))
+        return 0
 
     cdef int add(self, _Threads threads, int pc, int pos, int sid, int start,
                  int caps) except -1:
@@ -870,17 +949,14 @@ cdef int _run(Code code, _Search search, _Threads clist, _Threads nlist, MatchCo
     cdef int n = search.n
     cdef object tokens = ctx.tokens
     cdef _Threads swap
-    cdef dict pending = {}  # search id -> (start, end, caps) of its best match so far
     cdef int head = 0, last = 0, pos = -1, i, j, pc, sid, start, wait, op, caps
-    cdef object tok = None
     cdef list names = code.names
     cdef Py_ssize_t fid = -1
     cdef bint alive, fresh
     while pos < n:
         pos += 1
-        # whether the newest search has no match yet (most runs never match: then no int is
-        # boxed to look it up)
-        fresh = not pending or last not in pending
+        # whether the newest search has no match yet
+        fresh = not search.held[last]
         if can_start != NULL and clist.count == 0 and fresh:
             while not can_start[pos]:  # idle: skip to where a match can start
                 pos += 1
@@ -889,7 +965,6 @@ cdef int _run(Code code, _Search search, _Threads clist, _Threads nlist, MatchCo
             search.add(clist, 0, pos, last, pos, -1)
         nlist.clear()
         if pos < n:
-            tok = tokens[pos]
             fid = _form_id(ctx, pos)
         i = 0
         while i < clist.count:
@@ -904,9 +979,7 @@ cdef int _run(Code code, _Search search, _Threads clist, _Threads nlist, MatchCo
             if op == MATCH:
                 if pos == start:
                     continue  # empty matches are never reported
-                pending[sid] = (start, pos, caps)
-                for later in [s for s in pending if s > sid]:
-                    del pending[later]
+                search.hold(sid, start, pos, caps, last)
                 # Lower-priority threads of this search and all later searches are cut; a
                 # new search for the next match starts here, behind the survivors.
                 clist.count = i
@@ -923,14 +996,14 @@ cdef int _run(Code code, _Search search, _Threads clist, _Threads nlist, MatchCo
             if pos == n:
                 continue
             if wait < 0:  # TOK
-                if _passes(code.args[pc], code.tid[pc], tok, fid):
+                if _passes_at(code.args[pc], code.tid[pc], tokens, pos, fid):
                     search.add(nlist, pc + 1, pos + 1, sid, start, caps)
             elif wait == pos + 1:  # a span ends with this token
                 search.add(nlist, pc + 1, pos + 1, sid, start, caps)
             elif nlist.hold_span(pc, wait):
                 nlist.push(pc, sid, start, caps, wait)
         # Searches with no thread left are decided, oldest first.
-        while pending and head in pending:
+        while search.pending and search.held[head]:
             alive = False
             for j in range(nlist.count):
                 if nlist.sid[j] == head:
@@ -938,17 +1011,24 @@ cdef int _run(Code code, _Search search, _Threads clist, _Threads nlist, MatchCo
                     break
             if alive:
                 break
-            start, end, caps = pending.pop(head)
-            out.append(Match(start, end, search.events.captures(names, caps)))
+            search.report(head, names, out)
             head += 1
         swap = clist
         clist = nlist
         nlist = swap
-    while head in pending:
-        start, end, caps = pending.pop(head)
-        out.append(Match(start, end, search.events.captures(names, caps)))
+    while search.pending and search.held[head]:
+        search.report(head, names, out)
         head += 1
     return 0
+
+
+cdef object _match(int start, int end, dict captures):
+    """A Match, made without running its dataclass __init__ as Python (slots set directly)."""
+    match = _new(_MATCH_TYPE)
+    match.start = start
+    match.end = end
+    match.captures = captures
+    return match
 
 
 cdef class _Body:
