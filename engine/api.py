@@ -407,8 +407,10 @@ class Engine:
                     compiled = rules[i]
                     if (hidden or not made_lazily[i]) and (triggered >> i & 1
                                                            or wanted(compiled, ctx)):
-                        found.extend((compiled, program, match)
-                                     for program, match in matches(i, ctx, fids))
+                        made = matches(i, ctx, fids)
+                        if made:  # most runs find nothing: no generator made for them
+                            for program, match in made:
+                                found.append((compiled, program, match))
                     k += 1
                 if found:
                     ctx.spans_changed()
@@ -473,7 +475,8 @@ class Engine:
             return [(program, _Span(s, e)) for s, e in all_spans(program, ctx)]
         if len(programs) == 1:
             program = programs[0]
-            return [(program, m) for m in finditer(program, ctx)]
+            made = finditer(program, ctx)
+            return [(program, m) for m in made] if made else made
         found = [(k, m) for k, program in enumerate(programs) for m in finditer(program, ctx)]
         return [(programs[k], m) for k, m in _resolve_overlaps(found)] if found else []
 
