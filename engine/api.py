@@ -18,12 +18,11 @@ from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import reduce
-from itertools import compress
 from operator import or_
 
 from engine.facts import Fact
 from engine.matching.lexicon import Lexicon
-from engine.matching.vm import MatchContext, SpanTable, all_spans, finditer
+from engine.matching.vm import MatchContext, SpanTable, all_spans, finditer, sentence_rules
 from engine.patterns.ast import max_tokens
 from engine.patterns.compiler import Program, compile_pattern, span_key
 from engine.patterns.requirements import (
@@ -340,13 +339,13 @@ class Engine:
         fids = sentence.fids
         if max(fids) >= len(self._form_kinds):
             self._add_forms(max(fids) + 1)
-        # the forms that trigger a rule or hold a condition's key: few, picked out in C
-        marked = list(compress(fids, map(self._form_kinds.__getitem__, fids)))
-        triggered = reduce(or_, map(self._form_masks.__getitem__, marked), self._untriggered_mask)
+        # the rules its forms trigger and the condition keys they hold, read in C off the
+        # few forms that do either
+        triggered, held = sentence_rules(fids, self._form_kinds, self._form_masks,
+                                         self._form_slots, self._untriggered_mask)
         if not triggered and not self._span_triggered and not hidden:
             return []  # the common case: no token of this sentence triggers any rule
         if triggered & self._conditional:
-            held = reduce(or_, map(self._form_slots.__getitem__, marked), 0)
             for j, fewer in enumerate(self._fewer):  # bits above slot j fall outside `triggered`
                 triggered &= (held >> (j * self._width)) | fewer
         if not triggered and not self._span_triggered and not hidden:

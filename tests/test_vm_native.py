@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_matcher_reference import patterns, sentences
 
 import engine
@@ -107,6 +108,15 @@ def test_compiled_matches_and_steps_equal_the_reference(pattern, sentence):
         assert all(i >= 0 for i in memo.form_ids)
         assert [(m.start, m.end, m.captures) for m in vm.finditer(program, memo)] == want
         assert memo.steps == reference.steps, pattern
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 40), max_size=60), st.binary(min_size=41, max_size=41),
+       st.lists(st.integers(0, 2**200), min_size=41, max_size=41),
+       st.lists(st.integers(0, 2**300), min_size=41, max_size=41), st.integers(0, 2**90))
+def test_a_sentences_rule_masks_equal_the_reference(fids, kinds, masks, slots, untriggered):
+    got = vm.sentence_rules(fids, bytearray(kinds), masks, slots, untriggered)
+    assert got == PURE.python_sentence_rules(fids, bytearray(kinds), masks, slots, untriggered)
 
 
 def _facts(paths) -> list[dict]:

@@ -1217,3 +1217,20 @@ cdef bint _anchored(Code code, MatchContext ctx, int pos) except -1:
     finally:
         _done(body)
     return found
+
+
+def sentence_rules(list fids, bytearray kinds, list masks, list slots, untriggered) -> tuple:
+    """vm.sentence_rules in one C loop: the rules a sentence's tokens trigger (OR-ed with
+    `untriggered`) and the condition slots they hold, read off the engine's per-form tables
+    for the forms whose kind byte is set (a few per sentence)."""
+    cdef Py_ssize_t i, fid, size = len(kinds)
+    cdef unsigned char *kind = kinds
+    triggered, held = untriggered, 0
+    for i in range(len(fids)):
+        fid = <Py_ssize_t> fids[i]
+        if fid < 0 or fid >= size:
+            raise IndexError("form id out of range")
+        if kind[fid]:
+            triggered = triggered | <object> masks[fid]
+            held = held | <object> slots[fid]
+    return triggered, held

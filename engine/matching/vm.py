@@ -20,7 +20,9 @@ only matter if the earlier search fails there too). So finding every match stays
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from operator import attrgetter
+from functools import reduce
+from itertools import compress
+from operator import attrgetter, or_
 
 from engine.matching.match import Match
 from engine.patterns.compiler import (
@@ -433,11 +435,23 @@ def all_spans(program: Program, ctx: MatchContext) -> list[tuple[int, int]]:
     return spans
 
 
+def sentence_rules(fids: list[int], kinds: bytearray, masks: list[int], slots: list[int],
+                   untriggered: int) -> tuple[int, int]:
+    """The rule masks of a sentence, from its tokens' form ids (api.Engine's tables, all
+    indexed up to the largest id): the rules some token triggers, OR-ed with `untriggered`,
+    and the condition slots its tokens hold. Only the forms whose kind byte is set count."""
+    marked = list(compress(fids, map(kinds.__getitem__, fids)))
+    triggered = reduce(or_, map(masks.__getitem__, marked), untriggered)
+    held = reduce(or_, map(slots.__getitem__, marked), 0)
+    return triggered, held
+
+
 # The reference implementations, kept for tests that check the compiled ones against them.
 python_finditer, python_scan, python_anchored = finditer, _scan, _anchored
+python_sentence_rules = sentence_rules
 python_MatchContext, python_SpanTable = MatchContext, SpanTable
 try:  # the same loops and types compiled to C, where the extension was built (_vm.pyx)
-    from engine.matching._vm import MatchContext, SpanTable, finditer
+    from engine.matching._vm import MatchContext, SpanTable, finditer, sentence_rules
     from engine.matching._vm import anchored as _anchored
     from engine.matching._vm import scan as _scan
 except ModuleNotFoundError as exc:
