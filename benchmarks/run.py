@@ -9,11 +9,11 @@ which `assay run` uses: it tokenises a few documents ahead of matching them); as
 100, 1,000 and 5,000 generated rules (realistic vocabulary of the domain: verbs, nouns,
 prepositions) as `pattern:` rules; spaCy's Matcher with the same patterns; and the same
 rules as `spacy_pattern:` rules in assay; and `assay run --jobs 1` against `--jobs 2`, end to
-end, over the corpus ten times over (once with --quick), best of two. Every figure includes
-tokenisation (spaCy's Matcher needs its own Doc). Words are non-space spaCy tokens. Each
-setting runs after a warm-up pass, and the best of `--repeat` passes is kept (these machines
-are noisy); for the conflict pack the warm-up pass is reported too, as the first pass a single
-`assay run` makes. The last line is JSON.
+end, over the corpus ten times over (once with --quick), best of `--repeat` interleaved
+pairs. Every figure includes tokenisation (spaCy's Matcher needs its own Doc). Words are
+non-space spaCy tokens. Each setting runs after a warm-up pass, and the best of `--repeat`
+passes is kept (these machines are noisy); for the conflict pack the warm-up pass is reported
+too, as the first pass a single `assay run` makes. The last line is JSON.
 """
 
 from __future__ import annotations
@@ -183,7 +183,7 @@ def main(argv=None) -> int:
         folder = Path(tmp)
         # a batch long enough that what each run pays once (start-up, each worker's warm-up)
         # weighs little, as on an archive: FA-KES ten times over, 8,040 articles
-        jobs = measure_jobs(texts, folder, copies=1 if args.quick else 10, repeat=min(repeat, 2))
+        jobs = measure_jobs(texts, folder, copies=1 if args.quick else 10, repeat=repeat)
 
         times: dict[str, float] = {}
         for size in sizes:
