@@ -661,7 +661,8 @@ cdef class _Search:
         self.size = 0
 
     cdef int reserve(self, int size) except -1:
-        """Room for search ids below `size`, none pending."""
+        """Room for search ids below `size`, none pending (the ids a run uses: the arrays
+        may be longer, kept from a longer sentence, and only these are cleared)."""
         if size > self.size:
             self.release()
             size = max(size, 64)
@@ -673,7 +674,7 @@ cdef class _Search:
                 self.release()
                 raise MemoryError()
             self.size = size
-        memset(self.held, 0, self.size)
+        memset(self.held, 0, size)
         self.pending = 0
         return 0
 
