@@ -21,7 +21,7 @@ import engine.api
 from engine.matching import vm
 from engine.patterns.compiler import compile_pattern
 from engine.patterns.parser import parse
-from engine.text.tokens import FORM_IDS, get_tokenizer
+from engine.text.tokens import FORM_IDS, MAX_FORM_IDS, get_tokenizer
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 PURE_PYTHON = os.environ.get("ASSAY_PURE_PYTHON") == "1"
@@ -117,6 +117,47 @@ def test_compiled_matches_and_steps_equal_the_reference(pattern, sentence):
 def test_a_sentences_rule_masks_equal_the_reference(fids, kinds, masks, slots, untriggered):
     got = vm.sentence_rules(fids, bytearray(kinds), masks, slots, untriggered)
     assert got == PURE.python_sentence_rules(fids, bytearray(kinds), masks, slots, untriggered)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(patterns(), sentences())
+def test_forms_past_the_memo_match_as_memoised_ones(pattern, sentence):
+    """The test memo covers the first MAX_FORM_IDS forms a process meets; tokens of later forms
+    are tested every time, with the same results."""
+    tokens, spans = sentence
+    program = compile_pattern(parse(pattern))
+    want = [(m.start, m.end, m.captures)
+            for m in PURE.python_finditer(program, PURE.MatchContext(tokens, spans))]
+    tokenizer = get_tokenizer()
+    strings = tokenizer.nlp.vocab.strings
+    forms = [tokenizer.form(strings[t.text]) for t in tokens]
+    late = vm.MatchContext(forms, spans)
+    late.form_ids = [MAX_FORM_IDS + FORM_IDS[strings[t.text]] for t in tokens]
+    assert [(m.start, m.end, m.captures) for m in vm.finditer(program, late)] == want
+
+
+def test_a_process_past_the_memo_finds_the_same_facts(tmp_path):
+    """A process that has met more word forms than the test memo covers (a service fed text
+    full of unique tokens) finds the same facts in the seeds, its new forms unmemoised."""
+    import subprocess
+
+    if not SEEDS.is_dir():
+        pytest.skip(f"{SEEDS} is absent")
+    code = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "import engine\n"
+        "from engine.text.tokens import FORMS, MAX_FORM_IDS\n"
+        "eng = engine.load()\n"
+        "def facts():\n"
+        "    return [f.to_dict() for p in sorted(Path(sys.argv[1]).glob('*.txt'))\n"
+        "            for f in eng.extract(p.read_text(encoding='utf-8'), p.name)]\n"
+        "eng.extract(' '.join(f'zq{n}x' for n in range(MAX_FORM_IDS + 2000)), 'junk')\n"
+        "assert len(FORMS) > MAX_FORM_IDS\n"
+        "print(json.dumps(facts()))\n")
+    late = subprocess.run([sys.executable, "-c", code, str(SEEDS)], capture_output=True,
+                          text=True, check=True)
+    assert json.loads(late.stdout) == _facts(sorted(SEEDS.glob("*.txt")))
 
 
 def _facts(paths) -> list[dict]:
