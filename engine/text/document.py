@@ -18,7 +18,6 @@ from datetime import date as Date
 
 import numpy as np
 from spacy.attrs import ID, IDX, ORTH
-from spacy.util import OOV_RANK
 
 from engine.text.tokens import FORMS, Form, Token, Tokenizer, get_tokenizer
 
@@ -176,7 +175,8 @@ def make_document(
     # met (Tokenizer.form_id): the tokens' form ids come out of spaCy's arrays, in C
     array = tokenizer.spacy_doc(text).to_array([ID, IDX, ORTH])
     ids = array[:, 0]
-    new = np.flatnonzero(ids == OOV_RANK)
+    # a lexeme not seen yet has spaCy's OOV_RANK, past every form id
+    new = np.flatnonzero(ids >= len(FORMS))
     if len(new):
         form_id = tokenizer.form_id
         for k, orth in zip(new.tolist(), array[new, 2].tolist(), strict=True):
