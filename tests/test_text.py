@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -89,6 +90,24 @@ def test_invisible_format_characters_do_not_hide_a_word(bundled_engine):
         assert [(f.type, f.args["victims"]["text"].replace("\u00ad", "")) for f in facts] \
             == expected, variant
         assert all(variant[f.span[0]:f.span[1]] == f.text for f in facts)
+
+
+@pytest.mark.parametrize("variant", [
+    "killed 25\u200f civilians", "killed \u200f25 civilians", "killed 2\u00ad5 civilians",
+    "killed twen\u00adty-five civilians", "killed \u200eat least 25 civilians",
+])
+def test_invisible_format_characters_do_not_hide_a_value(bundled_engine, variant):
+    """A direction mark glued to a number (Arabic-sourced web text) or a soft hyphen inside
+    it or inside a date once hid it from <quantity> and <date>, whose terminals read the raw
+    text, and lost the whole fact with it. Values are read without them; spans keep them."""
+    text = f"Islamic State militants {variant} in Mosul on Mon\u00adday, March\u200f 14, 2016."
+    plain = text.replace("\u200f", "").replace("\u200e", "").replace("\u00ad", "")
+    want = [(f.args["killed"]["value"], f.date) for f in bundled_engine.extract(plain)]
+    assert want and want[0][1] == "2016-03-14"
+    facts = bundled_engine.extract(text)
+    assert [(f.args["killed"]["value"], f.date) for f in facts] == want
+    killed = facts[0].args["killed"]
+    assert text[killed["span"][0]:killed["span"][1]] == killed["text"]
 
 
 def test_every_line_break_ends_a_sentence():

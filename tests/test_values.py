@@ -68,6 +68,29 @@ def test_quantities_found_in_a_sentence():
         ("up to 45", 45), ("nearly 3.4 million", 3400000), ("dozens", 12)]
 
 
+_MARKS = ("\u200e", "\u200f", "\ufeff", "\u2066", "\u2069")  # direction and byte-order marks
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from([("quantity", r["phrase"]) for r in QUANTITIES]
+                       + [("date", r["phrase"]) for r in DATES]),
+       st.lists(st.tuples(st.integers(0, 10**6), st.sampled_from(_MARKS), st.booleans()),
+                max_size=3))
+def test_invisible_marks_around_words_do_not_change_values(case, marks):
+    """A direction or byte-order mark before or after a word of a phrase (as web text leaves
+    them) finds the same phrase values as the plain text: terminals read the phrase without
+    them, its spans keep them."""
+    grammar, phrase = case
+    text = f"They said {phrase} ."
+    words = text.split(" ")
+    for where, mark, after in marks:
+        k = where % len(words)
+        words[k] = words[k] + mark if after else mark + words[k]
+    marked = " ".join(words)
+    values = [v for _, v in _found(grammar, text)]
+    assert [v for _, v in _found(grammar, marked)] == values, repr(marked)
+
+
 def test_words_that_are_not_quantities():
     assert _found("quantity", "The first phase was launched on the second day.") == []
     assert _found("date", "Forces may retake the town; they sat down on a march.") == []

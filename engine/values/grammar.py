@@ -9,6 +9,7 @@ digit or qualifier costs a few regex checks, not parses.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -22,6 +23,7 @@ from lark import Lark, Token, Tree, UnexpectedInput
 from lark.exceptions import LarkError, VisitError
 from lark.lexer import PatternStr
 
+from engine.text.tokens import visible
 from engine.values import dates, quantity
 
 MAX_TOKENS = 10
@@ -119,6 +121,7 @@ class ValueGrammar:
         self._prefixes = [_prefix_filter(_inline(rx)) for rx in self._starts]
         self._words: dict[str, tuple[tuple[Callable, ...], bool, bool]] = {}
         self._heads: dict[str, bool] = {}  # a word's first two characters -> _can_begin
+        self._last_text: tuple[str | None, bool] = (None, False)  # _invisible_in's memo
         self.parse = lru_cache(maxsize=20_000)(self._parse)
 
     @staticmethod
@@ -175,7 +178,30 @@ class ValueGrammar:
     def find_words(self, words: list[str], offsets: list[int],
                    text: str) -> list[tuple[int, int, dict]]:
         """find() for the tokens with these texts at these offsets of `text`: what the engine
-        has of a sentence without making its Token objects."""
+        has of a sentence without making its Token objects.
+
+        Terminals read the text itself, so invisible format characters (a direction mark
+        glued to a number in Arabic-sourced web text, a soft hyphen inside a word) would hide
+        a phrase: where the tokens' stretch of text holds one, they are matched on a copy
+        without them (the result is token positions, the same in both)."""
+        if words and self._invisible_in(text):
+            start = offsets[0]
+            stretch = text[start:offsets[-1] + len(words[-1]) + _CONTEXT_CHARS]
+            if _INVISIBLE.search(stretch):
+                return self._find_words(*_visible_tokens(words, offsets, stretch, start))
+        return self._find_words(words, offsets, text)
+
+    def _invisible_in(self, text: str) -> bool:
+        """Whether `text` holds an invisible format character: asked of a whole document once
+        (its sentences come one after another), and most hold none."""
+        last = self._last_text
+        if last[0] is not text:
+            last = self._last_text = (text, not text.isascii()
+                                      and _INVISIBLE.search(text) is not None)
+        return last[1]
+
+    def _find_words(self, words: list[str], offsets: list[int],
+                    text: str) -> list[tuple[int, int, dict]]:
         known = self._words
         try:
             infos = list(map(known.__getitem__, words))
@@ -268,6 +294,28 @@ class ValueGrammar:
         if known is None:
             known = self._heads[head] = self._prefix.match(head, partial=True) is not None
         return known
+
+
+# Invisible format characters (Unicode category Cf), which text.tokens.visible reads words
+# without; and how much text after a sentence's last token its terminals may read.
+_INVISIBLE = regex.compile(r"\p{Cf}")
+_CONTEXT_CHARS = 64
+
+
+def _visible_tokens(words: list[str], offsets: list[int], stretch: str,
+                    start: int) -> tuple[list[str], list[int], str]:
+    """The tokens' words and offsets in `stretch` (their text from offset `start` on) with its
+    invisible format characters taken out (as text.tokens.visible takes them out of words),
+    and that text."""
+    before = [0] * (len(stretch) + 1)  # per position: the visible characters before it
+    kept = []
+    for k, char in enumerate(stretch):
+        before[k] = len(kept)
+        if unicodedata.category(char) != "Cf":
+            kept.append(char)
+    before[len(stretch)] = len(kept)
+    return ([visible(word) for word in words], [before[o - start] for o in offsets],
+            "".join(kept))
 
 
 def _first_terminals(parser: Lark) -> set[str] | None:
