@@ -13,9 +13,6 @@ from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memset
 
 from engine.matching.match import Match
-
-cdef object _MATCH_TYPE = Match
-cdef object _new = object.__new__
 from engine.text.tokens import MAX_FORM_IDS, Form
 from engine.patterns.compiler import span_key
 from engine.patterns.compiler import (
@@ -30,6 +27,9 @@ from engine.patterns.compiler import (
     SPLIT as _SPLIT,
     TOK as _TOK,
 )
+
+cdef object _MATCH_TYPE = Match  # made by _match without running its __init__ as Python
+cdef object _new = object.__new__
 
 # Stamps restart (their arrays cleared) before they could overflow; thread arrays longer than
 # this (very long sentences) are given back after the run instead of kept.
@@ -624,13 +624,12 @@ cdef class _Search:
     cdef _Events events
     cdef long steps
     # Per search id, the best match found so far and not yet reported (vm.finditer's
-    # `pending`): set[sid], start, end, capture events; `pending` counts those set.
+    # `pending`): whether there is one, its start, end and capture events.
     cdef char *held
     cdef int *m_start
     cdef int *m_end
     cdef int *m_caps
     cdef int size
-    cdef int pending
 
     def __cinit__(self, Code code):
         self.code = code
@@ -675,7 +674,6 @@ cdef class _Search:
                 raise MemoryError()
             self.size = size
         memset(self.held, 0, size)
-        self.pending = 0
         return 0
 
     cdef int begin(self, MatchContext ctx, int n) except -1:
@@ -697,19 +695,14 @@ cdef class _Search:
         """Search `sid`'s best match so far; those of the later searches (up to the newest,
         `last`) are dropped."""
         cdef int s
-        if not self.held[sid]:
-            self.held[sid] = 1
-            self.pending += 1
+        self.held[sid] = 1
         self.m_start[sid], self.m_end[sid], self.m_caps[sid] = start, end, caps
         for s in range(sid + 1, last + 1):
-            if self.held[s]:
-                self.held[s] = 0
-                self.pending -= 1
+            self.held[s] = 0
 
     cdef int report(self, int sid, list names, list out) except -1:
         """Search `sid` is decided: its match goes out."""
         self.held[sid] = 0
-        self.pending -= 1
         out.append(_match(self.m_start[sid], self.m_end[sid],
                           self.events.captures(names, self.m_caps[sid])))
         return 0
@@ -1004,7 +997,7 @@ cdef int _run(Code code, _Search search, _Threads clist, _Threads nlist, MatchCo
             elif nlist.hold_span(pc, wait):
                 nlist.push(pc, sid, start, caps, wait)
         # Searches with no thread left are decided, oldest first.
-        while search.pending and search.held[head]:
+        while search.held[head]:
             alive = False
             for j in range(nlist.count):
                 if nlist.sid[j] == head:
@@ -1017,7 +1010,7 @@ cdef int _run(Code code, _Search search, _Threads clist, _Threads nlist, MatchCo
         swap = clist
         clist = nlist
         nlist = swap
-    while search.pending and search.held[head]:
+    while search.held[head]:
         search.report(head, names, out)
         head += 1
     return 0

@@ -124,7 +124,7 @@ def _kind(form: Form) -> int:
     return _TERMINAL if form.text in _TERMINAL_TEXTS else _WORD
 
 
-def _form_kinds(ids: np.ndarray) -> np.ndarray:
+def _token_kinds(ids: np.ndarray) -> np.ndarray:
     """The kind (_WORD, _TERMINAL, _SPACE, _BREAK) of each of these form ids."""
     global _kinds
     if len(ids) == 0:
@@ -181,7 +181,7 @@ def make_document(
         form_id = tokenizer.form_id
         for k, orth in zip(new.tolist(), array[new, 2].tolist(), strict=True):
             ids[k] = form_id(orth)
-    kinds = _form_kinds(ids)
+    kinds = _token_kinds(ids)
     space = kinds >= _SPACE
     kept = np.flatnonzero(~space)
     kept_ids = ids[kept]
