@@ -439,7 +439,7 @@ class Engine:
         """Whether a rule triggered by spans (@class, <value>) has one here; the spans are
         found (or made, for on-demand fact types) if no one asked for them yet."""
         for key in compiled.span_triggers:  # noqa: SIM110 (any() makes a generator per call)
-            if ctx.table(key).values:
+            if ctx.table(key):
                 return True
         return False
 
@@ -585,7 +585,7 @@ def _span_value(program: Program, role: str, ctx: MatchContext, s: int,
         keys = program.value_keys.get(role, ())
         order = program.value_order[role] = keys + tuple(sorted(program.span_keys - set(keys)))
     for key in order:
-        value = ctx.table(key).values.get((s, e))
+        value = ctx.table(key).get(s, e)
         if isinstance(value, dict):
             return key, value
     return None, None

@@ -119,6 +119,27 @@ def test_a_sentences_rule_masks_equal_the_reference(fids, kinds, masks, slots, u
     assert got == PURE.python_sentence_rules(fids, bytearray(kinds), masks, slots, untriggered)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 12), st.integers(-2, 12),
+                          st.sampled_from([None, "a", {"id": 1}])), max_size=40))
+def test_a_span_tables_views_equal_the_references(adds):
+    """The compiled SpanTable keeps spans in sorted C arrays, not the reference's dicts: the
+    same adds (repeats, empty spans, a value given later or not again) must give the same
+    views, lookups and length."""
+    ours, theirs = vm.SpanTable(), PURE.SpanTable()
+    for start, end, value in adds:
+        ours.add(start, end, value)
+        theirs.add(start, end, value)
+    assert ours.by_start == theirs.by_start
+    assert ours.by_end == theirs.by_end
+    assert ours.values == theirs.values
+    assert len(ours) == len(theirs) and bool(ours) == bool(theirs)
+    for start in range(-1, 14):
+        assert ours.ends_from(start) == theirs.ends_from(start)
+        for end in range(-1, 14):
+            assert ours.get(start, end, "none") == theirs.get(start, end, "none")
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(patterns(), sentences())
 def test_forms_past_the_memo_match_as_memoised_ones(pattern, sentence):

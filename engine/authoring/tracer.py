@@ -72,7 +72,7 @@ class Trace:
 class _Tracer:
     def __init__(self, root: ast.Node, tokens, span_table: Callable):
         self.root, self.tokens, self.n = root, tokens, len(tokens)
-        self.span_table = span_table  # key -> SpanTable (by_start: start -> ends, longest first)
+        self.span_table = span_table  # key -> SpanTable
         self.steps = 0
         self.quiet = 0  # inside lookaround bodies failures are not the pattern's failures
         self.best: Failure | None = None
@@ -121,7 +121,7 @@ class _Tracer:
                 return k(pos + 1, path + (Step(node, pos, pos + 1, cap),))
             return self.fail(pos, node, path, cap)
         if isinstance(node, ast.SpanRef):
-            ends = self.span_table((node.kind, node.name)).by_start.get(pos, ())
+            ends = self.span_table((node.kind, node.name)).ends_from(pos)
             if not ends:
                 return self.fail(pos, node, path, cap)
             return any(k(end, path + (Step(node, pos, end, cap),)) for end in ends)

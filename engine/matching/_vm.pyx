@@ -121,50 +121,142 @@ cdef inline Py_ssize_t _form_id(MatchContext ctx, Py_ssize_t pos):
 
 
 cdef class SpanTable:
-    """vm.SpanTable (the reference, which documents it) as a C type: the matcher reads its
-    indexes without looking attributes up by name."""
+    """vm.SpanTable (the reference, which documents it) as a C type. A sentence's pass makes
+    about fifteen tables, half of them empty, and reads them at every SPAN state: here spans
+    are C arrays, one sorted by start (ends longest first) and one by end (starts earliest
+    first), so a table costs no dicts, and the matcher finds a position's spans by
+    bisection. `by_start`, `by_end` and `values` are the reference's views, made when asked."""
 
-    cdef public dict by_start
-    cdef public dict by_end
-    cdef public dict values
+    cdef int count, capacity
+    cdef int *s  # spans by (start, -end)
+    cdef int *e
+    cdef int *ends  # the same spans by (end, start): ends[k], starts[k]
+    cdef int *starts
+    cdef list vals  # per span by start, its value (None for none)
 
-    def __init__(self, by_start=None, by_end=None, values=None):
-        self.by_start = {} if by_start is None else by_start
-        self.by_end = {} if by_end is None else by_end
-        self.values = {} if values is None else values
+    def __init__(self, values=None):
+        if values:
+            for (start, end), value in values.items():
+                self.add(start, end, value)
+
+    def __dealloc__(self):
+        free(self.s)
+        free(self.e)
+        free(self.ends)
+        free(self.starts)
+
+    cdef int _grow(self) except -1:
+        cdef int size = max(8, 2 * self.capacity)
+        cdef int *arrays[4]
+        cdef int i
+        arrays[0], arrays[1], arrays[2], arrays[3] = self.s, self.e, self.ends, self.starts
+        for i in range(4):
+            grown = <int *> realloc(arrays[i], size * sizeof(int))
+            if not grown:
+                raise MemoryError()
+            arrays[i] = grown
+        self.s, self.e, self.ends, self.starts = arrays[0], arrays[1], arrays[2], arrays[3]
+        self.capacity = size
+        if self.vals is None:
+            self.vals = []
+        return 0
+
+    cdef inline int _by_start(self, int start, int end) noexcept:
+        """Where (start, end) is or would go in the by-start order."""
+        cdef int lo = 0, hi = self.count, mid
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if self.s[mid] < start or (self.s[mid] == start and self.e[mid] > end):
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    cdef inline int first_from(self, int pos) noexcept:
+        """The first span (by-start order) starting at `pos` or later."""
+        return self._by_start(pos, 0x7fffffff)
+
+    cdef inline int first_to(self, int pos) noexcept:
+        """The first span (by-end order) ending at `pos` or later."""
+        cdef int lo = 0, hi = self.count, mid
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if self.ends[mid] < pos:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
 
     cpdef add(self, int start, int end, object value=None):
-        cdef list ends, starts
+        cdef int k, j
         if end <= start:
             return
-        key = (start, end)
-        if key in self.values:
+        k = self._by_start(start, end)
+        if k < self.count and self.s[k] == start and self.e[k] == end:
             if value is not None:
-                self.values[key] = value
+                self.vals[k] = value
             return
-        self.values[key] = value
-        ends = self.by_start.get(start)
-        if ends is None:
-            self.by_start[start] = [end]
+        if self.count == self.capacity:
+            self._grow()
+        if k < self.count:
+            for j in range(self.count, k, -1):
+                self.s[j], self.e[j] = self.s[j - 1], self.e[j - 1]
+            self.vals.insert(k, value)
         else:
-            ends.append(end)
-            ends.sort(reverse=True)
-        starts = self.by_end.get(end)
-        if starts is None:
-            self.by_end[end] = [start]
-        else:
-            starts.append(start)
-            starts.sort()
+            self.vals.append(value)
+        self.s[k], self.e[k] = start, end
+        j = self.count  # by end: spans mostly come in order, so from the back
+        while j > 0 and (self.ends[j - 1] > end
+                         or (self.ends[j - 1] == end and self.starts[j - 1] > start)):
+            self.ends[j], self.starts[j] = self.ends[j - 1], self.starts[j - 1]
+            j -= 1
+        self.ends[j], self.starts[j] = end, start
+        self.count += 1
+
+    def get(self, int start, int end, default=None):
+        """The value of span (start, end), `default` where there is none."""
+        cdef int k = self._by_start(start, end)
+        if k < self.count and self.s[k] == start and self.e[k] == end:
+            return self.vals[k]
+        return default
+
+    def ends_from(self, int start) -> list:
+        """The ends of the spans starting at `start`, longest first."""
+        cdef int k = self.first_from(start)
+        out = []
+        while k < self.count and self.s[k] == start:
+            out.append(self.e[k])
+            k += 1
+        return out
+
+    def __len__(self):
+        return self.count
+
+    @property
+    def values(self) -> dict:
+        return {(self.s[k], self.e[k]): self.vals[k] for k in range(self.count)}
+
+    @property
+    def by_start(self) -> dict:
+        out = {}
+        for k in range(self.count):
+            out.setdefault(self.s[k], []).append(self.e[k])
+        return out
+
+    @property
+    def by_end(self) -> dict:
+        out = {}
+        for k in range(self.count):
+            out.setdefault(self.ends[k], []).append(self.starts[k])
+        return out
 
     def __eq__(self, other):
         if not isinstance(other, SpanTable):
             return NotImplemented
-        return ((self.by_start, self.by_end, self.values)
-                == (other.by_start, other.by_end, other.values))
+        return self.values == other.values
 
     def __repr__(self):
-        return (f"SpanTable(by_start={self.by_start!r}, by_end={self.by_end!r}, "
-                f"values={self.values!r})")
+        return f"SpanTable({self.values!r})"
 
 
 cdef class MatchContext:
@@ -240,11 +332,11 @@ cdef class MatchContext:
         self._looks = []
 
 
-cdef inline dict _starts_of(object table, bint ends):
-    """A span table's by_start (by_end with `ends`), read as a C field where it is one."""
-    if type(table) is SpanTable:
-        return (<SpanTable> table).by_end if ends else (<SpanTable> table).by_start
-    return table.by_end if ends else table.by_start
+cdef inline object _others(object table, int pos, bint ends):
+    """The ends of a table's spans starting at `pos`, longest first (the starts of those
+    ending there, earliest first, with `ends`), for a table that is not a SpanTable (the
+    reference's, as tests give)."""
+    return (table.by_end if ends else table.by_start).get(pos)
 
 
 cdef inline object _table(MatchContext ctx, object key):
@@ -292,7 +384,7 @@ cdef bint _holds_spans(MatchContext ctx, tuple required) except -1:
     for keys in required:
         for kid, key in keys:
             table = _keyed_table(ctx, kid, key)
-            if (<SpanTable> table).values if type(table) is SpanTable else table.values:
+            if (<SpanTable> table).count if type(table) is SpanTable else table.values:
                 break
         else:
             return False
@@ -712,7 +804,8 @@ cdef class _Search:
         """vm._add: the epsilon closure from `pc` at `pos`, in priority order, appending the
         consuming states reached to `threads`."""
         cdef Code code = self.code
-        cdef int depth = 0, op, end
+        cdef int depth = 0, op, end, k
+        cdef SpanTable spans
         self.closure += 1
         if self.closure == STAMP_LIMIT:
             memset(self.visited, 0, self.code.size * sizeof(int))
@@ -726,11 +819,21 @@ cdef class _Search:
                 if threads.hold(pc):
                     threads.push(pc, sid, start, caps, -1)
             elif op == SPAN:
-                ends = _starts_of(_span_table(self.ctx, code, pc), False).get(pos)
-                if ends:
-                    for end in ends:
+                table = _span_table(self.ctx, code, pc)
+                if type(table) is SpanTable:
+                    spans = <SpanTable> table
+                    k = spans.first_from(pos)
+                    while k < spans.count and spans.s[k] == pos:
+                        end = spans.e[k]
                         if threads.hold_span(pc, end):
                             threads.push(pc, sid, start, caps, end)
+                        k += 1
+                else:
+                    ends = _others(table, pos, False)
+                    if ends:
+                        for end in ends:
+                            if threads.hold_span(pc, end):
+                                threads.push(pc, sid, start, caps, end)
             elif visited[pc] != closure:
                 visited[pc] = closure
                 if op == SPLIT:
@@ -860,16 +963,24 @@ cdef int _mark_passing(MatchContext ctx, object test, int tid, int stop,
 
 cdef int _mark_starts(Code code, MatchContext ctx, char *can_start, int limit) except -1:
     """vm.search_plan's starts, as a flag per position up to `limit`."""
-    cdef int i, tid, stop = min(limit + 1, ctx.n)
+    cdef int i, k, tid, stop = min(limit + 1, ctx.n)
+    cdef SpanTable spans
     cdef _KeySet keys = code.first_lookups
     if keys is not None:
         _mark_passing(ctx, keys, keys.tid, stop, can_start)
     for check, tid in code.first_others:
         _mark_passing(ctx, check, tid, stop, can_start)
     for key in code.first_spans:
-        for i in _starts_of(_table(ctx, key), False):
-            if i <= limit:
-                can_start[i] = 1
+        table = _table(ctx, key)
+        if type(table) is SpanTable:
+            spans = <SpanTable> table
+            for k in range(spans.count):
+                if spans.s[k] <= limit:
+                    can_start[spans.s[k]] = 1
+        else:
+            for i in table.by_start:
+                if i <= limit:
+                    can_start[i] = 1
     return 0
 
 
@@ -1073,7 +1184,8 @@ cdef class _Body:
     cdef bint close(self, _Threads states, int pc, int pos) except -1:
         """Add the consuming states reachable from `pc` at `pos`; True if MATCH is."""
         cdef Code code = self.code
-        cdef int depth = 1, op, other
+        cdef int depth = 1, op, other, k
+        cdef SpanTable spans
         cdef bint matched = False
         self.closure += 1
         if self.closure == STAMP_LIMIT:
@@ -1094,10 +1206,24 @@ cdef class _Body:
             elif op == MATCH:
                 matched = True
             elif op == SPAN:
-                others = _starts_of(_span_table(self.ctx, code, pc), code.reverse).get(pos)
-                if others:
-                    for other in others:
-                        states.add(pc, other)
+                table = _span_table(self.ctx, code, pc)
+                if type(table) is not SpanTable:
+                    others = _others(table, pos, code.reverse)
+                    if others:
+                        for other in others:
+                            states.add(pc, other)
+                elif code.reverse:
+                    spans = <SpanTable> table
+                    k = spans.first_to(pos)
+                    while k < spans.count and spans.ends[k] == pos:
+                        states.add(pc, spans.starts[k])
+                        k += 1
+                else:
+                    spans = <SpanTable> table
+                    k = spans.first_from(pos)
+                    while k < spans.count and spans.s[k] == pos:
+                        states.add(pc, spans.e[k])
+                        k += 1
             elif op == SPLIT:
                 self.stack[depth] = code.a[pc]
                 self.stack[depth + 1] = code.b[pc]

@@ -69,6 +69,17 @@ class SpanTable:
             starts.append(start)
             starts.sort()
 
+    def get(self, start: int, end: int, default: object = None) -> object:
+        """The value of span (start, end), `default` where there is none."""
+        return self.values.get((start, end), default)
+
+    def ends_from(self, start: int) -> list[int]:
+        """The ends of the spans starting at `start`, longest first."""
+        return self.by_start.get(start, [])
+
+    def __len__(self) -> int:
+        return len(self.values)
+
 
 class MatchContext:
     """What the VM needs about one sentence: its tokens and the spans providers found in it.
