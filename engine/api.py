@@ -22,7 +22,14 @@ from operator import or_
 
 from engine.facts import Fact
 from engine.matching.lexicon import Lexicon
-from engine.matching.vm import MatchContext, SpanTable, all_spans, finditer, sentence_rules
+from engine.matching.vm import (
+    MatchContext,
+    SpanTable,
+    all_spans,
+    finditer,
+    flagged,
+    sentence_rules,
+)
 from engine.patterns.ast import max_tokens
 from engine.patterns.compiler import Program, compile_pattern, span_key
 from engine.patterns.requirements import (
@@ -215,11 +222,14 @@ class Engine:
         self.values = {name: compile_cached(spec) for name, spec in self.ruleset.grammars.items()}
         # What fills a span table made on demand (_sentence's provide): by key, the value
         # grammar, whether the lexicon pass does, and the on-demand rules that make the type.
+        # A grammar's comes with a byte per word form (vm.flagged's): whether its word can do
+        # something there (ValueGrammar.inert), so a sentence of inert words is ruled out in C.
         self._providers: dict[tuple, tuple] = {
-            span_key("value", name): (grammar, False, ()) for name, grammar in self.values.items()}
+            span_key("value", name): (grammar, False, (), bytearray())
+            for name, grammar in self.values.items()}
         for cls in self._lexicon_classes | self._lazy.keys():
             self._providers[span_key("class", cls)] = (None, cls in self._lexicon_classes,
-                                               tuple(self._lazy.get(cls, ())))
+                                               tuple(self._lazy.get(cls, ())), None)
         self._priorities = [compiled.rule.priority for compiled in self.rules]
         # what _matches reads of each rule, as tuples: attribute reads cost more compiled
         self._plans = [(c.reach, c.all_matches, c.programs) for c in self.rules]
@@ -364,12 +374,18 @@ class Engine:
             found = providers.get(key)
             if found is None:
                 return  # a type emitted rules make: filled as they match
-            grammar, lexicon, lazy = found
+            grammar, lexicon, lazy, acts = found
             if grammar is not None:
-                if words is None:
-                    words = [form.text for form in forms]
-                for start, end, value in grammar.find_words(words, sentence.starts, doc.text):
-                    table.add(start, end, value)
+                active = flagged(fids, acts)
+                if active is None:
+                    _learn_acts(grammar, acts, fids)
+                    active = flagged(fids, acts)
+                if active:
+                    if words is None:
+                        words = [form.text for form in forms]
+                    for start, end, value in grammar.find_words(words, sentence.starts,
+                                                                doc.text, active):
+                        table.add(start, end, value)
             elif lexicon and not lexicon_done:
                 lexicon_done = True  # one lexicon pass fills every class's table
                 spans, keys = ctx.spans, self._class_keys
@@ -541,6 +557,17 @@ class Engine:
                 if "id" in fields:
                     return {k: v for k, v in fields.items() if k not in _NOT_ENTITY}
         return None
+
+
+def _learn_acts(grammar, acts: bytearray, fids: list) -> None:
+    """Note in `acts` (by form id, vm.flagged's bytes) whether each form of a sentence can do
+    something in `grammar` (2) or is inert there (1)."""
+    size = max(fids) + 1
+    if size > len(acts):  # to its own length: threads may share the engine
+        acts.extend(bytes(size - len(acts)))
+    for fid in fids:
+        if not acts[fid]:
+            acts[fid] = 1 if grammar.inert(FORMS[fid].text) else 2
 
 
 def _anchor(match) -> int:

@@ -120,6 +120,14 @@ def test_a_sentences_rule_masks_equal_the_reference(fids, kinds, masks, slots, u
 
 
 @settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 30), max_size=40), st.binary(max_size=31).map(
+    lambda raw: bytearray(b % 3 for b in raw)))
+def test_flagged_positions_equal_the_reference(fids, flags):
+    """Positions flagged 2, or None where a form is unknown (0, or past the flags' end)."""
+    assert vm.flagged(fids, flags) == PURE.python_flagged(fids, flags)
+
+
+@settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 12), st.integers(-2, 12),
                           st.sampled_from([None, "a", {"id": 1}])), max_size=40))
 def test_a_span_tables_views_equal_the_references(adds):

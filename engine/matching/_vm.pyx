@@ -1354,3 +1354,18 @@ def sentence_rules(list fids, bytearray kinds, list masks, list slots, untrigger
             triggered = triggered | <object> masks[fid]
             held = held | <object> slots[fid]
     return triggered, held
+
+
+def flagged(list fids, bytearray flags):
+    """vm.flagged in one C loop: the positions whose form is flagged 2 in `flags`, None as
+    soon as one is not known yet."""
+    cdef Py_ssize_t i, fid, size = len(flags)
+    cdef unsigned char *flag = flags
+    cdef list out = []
+    for i in range(len(fids)):
+        fid = <Py_ssize_t> fids[i]
+        if fid < 0 or fid >= size or not flag[fid]:
+            return None
+        if flag[fid] == 2:
+            out.append(i)
+    return out

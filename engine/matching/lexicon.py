@@ -8,9 +8,9 @@ each token that begins an alias: the cost does not grow with the number of entri
 
 from __future__ import annotations
 
-from itertools import compress, count
 from operator import attrgetter
 
+from engine.matching.vm import flagged
 from engine.rules.model import LexiconEntry
 from engine.text.tokens import Tokenizer
 
@@ -30,15 +30,14 @@ class Lexicon:
         self._forget()
 
     def _forget(self) -> None:
-        # Per word form (by form id, text.tokens.FORM_IDS), whether it was looked at and
-        # whether an alias begins with it: most words begin none, and a sentence whose forms
-        # are all known such is done in C, without a dict lookup per token and trie.
-        self._seen = bytearray()
+        # Per word form (by form id, text.tokens.FORM_IDS), whether an alias begins with it
+        # (vm.flagged's bytes: 0 not looked at yet, 1 no, 2 yes): most words begin none, and a
+        # sentence whose forms are all known is read in C, without a dict lookup per token.
         self._begins = bytearray()
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        del state["_seen"], state["_begins"]  # a memo by this process's form ids
+        del state["_begins"]  # a memo by this process's form ids
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -54,25 +53,23 @@ class Lexicon:
         if fids is None:
             starts = range(len(tokens))
         else:
-            seen, begins = self._seen, self._begins
-            if max(fids) >= len(seen) or not all(map(seen.__getitem__, fids)):
+            starts = flagged(fids, self._begins)
+            if starts is None:
                 self._learn(tokens, fids)
-            starts = list(compress(count(), map(begins.__getitem__, fids)))
+                starts = flagged(fids, self._begins)
             if not starts:
                 return []
         return (_search(self._norm, tokens, "norm", starts)
                 + _search(self._text, tokens, "text", starts))
 
     def _learn(self, tokens, fids: list[int]) -> None:
-        seen, begins = self._seen, self._begins
+        begins = self._begins
         size = max(fids) + 1
-        for memo in (seen, begins):  # each to its own length: threads may share the lexicon
-            if size > len(memo):
-                memo.extend(bytes(size - len(memo)))
+        if size > len(begins):
+            begins.extend(bytes(size - len(begins)))
         for token, fid in zip(tokens, fids, strict=True):
-            if not seen[fid]:
-                seen[fid] = 1
-                begins[fid] = token.norm in self._norm or token.text in self._text
+            if not begins[fid]:
+                begins[fid] = 2 if token.norm in self._norm or token.text in self._text else 1
 
 
 def _build(entries: list[LexiconEntry], tokenizer: Tokenizer, attr: str) -> dict[str, _Node]:

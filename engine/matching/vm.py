@@ -457,12 +457,26 @@ def sentence_rules(fids: list[int], kinds: bytearray, masks: list[int], slots: l
     return triggered, held
 
 
+def flagged(fids: list[int], flags: bytearray) -> list[int] | None:
+    """The positions in a sentence whose form's byte in `flags` (a memo by form id: 0 not
+    known yet, 1 no, 2 yes) is 2; None as soon as a form is not known yet (0, or past the end
+    of `flags`), for the caller to learn the sentence's forms and ask again."""
+    out = []
+    for i, fid in enumerate(fids):
+        flag = flags[fid] if fid < len(flags) else 0
+        if not flag:
+            return None
+        if flag == 2:
+            out.append(i)
+    return out
+
+
 # The reference implementations, kept for tests that check the compiled ones against them.
 python_finditer, python_scan, python_anchored = finditer, _scan, _anchored
-python_sentence_rules = sentence_rules
+python_sentence_rules, python_flagged = sentence_rules, flagged
 python_MatchContext, python_SpanTable = MatchContext, SpanTable
 try:  # the same loops and types compiled to C, where the extension was built (_vm.pyx)
-    from engine.matching._vm import MatchContext, SpanTable, finditer, sentence_rules
+    from engine.matching._vm import MatchContext, SpanTable, finditer, flagged, sentence_rules
     from engine.matching._vm import anchored as _anchored
     from engine.matching._vm import scan as _scan
 except ModuleNotFoundError as exc:

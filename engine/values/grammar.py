@@ -175,10 +175,11 @@ class ValueGrammar:
         """(start token, end token, value) for every window of tokens the grammar accepts."""
         return self.find_words([t.text for t in tokens], [t.start for t in tokens], text)
 
-    def find_words(self, words: list[str], offsets: list[int],
-                   text: str) -> list[tuple[int, int, dict]]:
+    def find_words(self, words: list[str], offsets: list[int], text: str,
+                   active: list[int] | None = None) -> list[tuple[int, int, dict]]:
         """find() for the tokens with these texts at these offsets of `text`: what the engine
-        has of a sentence without making its Token objects.
+        has of a sentence without making its Token objects. `active`, where the caller knows
+        them, are the positions whose words are not inert (see inert()).
 
         Terminals read the text itself, so invisible format characters (a direction mark
         glued to a number in Arabic-sourced web text, a soft hyphen inside a word) would hide
@@ -189,7 +190,13 @@ class ValueGrammar:
             stretch = text[start:offsets[-1] + len(words[-1]) + _CONTEXT_CHARS]
             if _INVISIBLE.search(stretch):
                 return self._find_words(*_visible_tokens(words, offsets, stretch, start))
-        return self._find_words(words, offsets, text)
+        return self._find_words(words, offsets, text, active)
+
+    def inert(self, word: str) -> bool:
+        """Whether a token with this text does nothing here: begins no terminal and is not
+        glue. Most words are; a sentence of them only has no phrase (the engine keeps the
+        answer per word form, so most sentences are ruled out without reading a word)."""
+        return (self._words.get(word) or self._word(word)) is _INERT
 
     def _invisible_in(self, text: str) -> bool:
         """Whether `text` holds an invisible format character: asked of a whole document once
@@ -200,20 +207,26 @@ class ValueGrammar:
                                       and _INVISIBLE.search(text) is not None)
         return last[1]
 
-    def _find_words(self, words: list[str], offsets: list[int],
-                    text: str) -> list[tuple[int, int, dict]]:
+    def _find_words(self, words: list[str], offsets: list[int], text: str,
+                    active: list[int] | None = None) -> list[tuple[int, int, dict]]:
         known = self._words
-        try:
-            infos = list(map(known.__getitem__, words))
-        except KeyError:  # a word met for the first time
-            infos = [known.get(word) or self._word(word) for word in words]
+        if active is None:
+            try:
+                infos = list(map(known.__getitem__, words))
+            except KeyError:  # a word met for the first time
+                infos = [known.get(word) or self._word(word) for word in words]
+            active = list(compress(count(), map(is_not, infos, repeat(_INERT))))
+        else:
+            infos = [_INERT] * len(words)
+            for i in active:
+                infos[i] = known.get(words[i]) or self._word(words[i])
         n = len(words)
         # a token takes part if some terminal matches at its start; a match marks every token
         # it reaches ("as many as" starts at "as" and covers "many")
         part: set[int] = set()  # tokens a terminal starts at or runs over
         glued = []  # tokens the grammar ignores
         # only the tokens whose word does something are visited (a quarter of them)
-        for i in compress(count(), map(is_not, infos, repeat(_INERT))):
+        for i in active:
             matchers, is_glue, _ = infos[i]
             if is_glue:
                 glued.append(i)
