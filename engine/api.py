@@ -26,6 +26,8 @@ from engine.matching.vm import (
     MatchContext,
     SpanTable,
     all_spans,
+    bit_positions,
+    fill,
     finditer,
     flagged,
     sentence_rules,
@@ -234,6 +236,14 @@ class Engine:
         # what _matches reads of each rule, as tuples: attribute reads cost more compiled
         self._plans = [(c.reach, c.all_matches, c.programs) for c in self.rules]
         self._made_lazily = [compiled.rule.fact in self._lazy for compiled in self.rules]
+        # Per rule made on demand: its program, where its matches are spans and no more (one
+        # program, no captures, no reach to check, not reading its own type): they go
+        # straight into the table (vm.fill), with no Match made for each.
+        self._fills = [c.programs[0] if (self._made_lazily[i] and len(c.programs) == 1
+                                         and not c.programs[0].names and c.reach is None
+                                         and not c.all_matches and span_key("class", c.rule.fact)
+                                         not in c.programs[0].span_keys) else None
+                       for i, c in enumerate(self.rules)]
 
     # ---- public API ----
     def extract(self, text: str, doc_id: str | None = None, date: str | None = None,
@@ -367,6 +377,7 @@ class Engine:
         words: list[str] | None = None  # the tokens' texts, for value grammars
         # read once: compiled (hatch_build.py), each attribute read is a generic lookup
         rules, providers, matches, wanted = self.rules, self._providers, self._matches, self._wanted
+        fills = self._fills
 
         def provide(key, table: SpanTable) -> None:
             """Fill a span table the first time a pattern or trigger asks for it."""
@@ -399,6 +410,10 @@ class Engine:
                 for i in lazy:
                     compiled = rules[i]
                     if triggered >> i & 1 or wanted(compiled, ctx):
+                        program = fills[i]
+                        if program is not None:
+                            fill(program, ctx, table)
+                            continue
                         for program, match in matches(i, ctx, fids):
                             # most helper patterns capture nothing, so have no entity
                             table.add(match.start, match.end,
@@ -410,7 +425,7 @@ class Engine:
             out: list[Fact] = []
             # Only candidates and span-triggered rules are visited, in priority groups (rule indices
             # follow priority); later groups see the facts of earlier ones.
-            todo = range(len(rules)) if hidden else _indices(
+            todo = range(len(rules)) if hidden else bit_positions(
                 triggered | self._span_triggered_mask)
             k, n = 0, len(todo)
             priorities, made_lazily = self._priorities, self._made_lazily
@@ -639,18 +654,6 @@ def _bits(mask: int) -> Iterator[int]:
         low = mask & -mask
         yield low
         mask ^= low
-
-
-def _indices(mask: int) -> list[int]:
-    """The positions of the set bits of `mask`, ascending (found by str.find in its binary
-    digits, lowest first: a few times faster than shifting bit by bit in Python)."""
-    digits = bin(mask)[:1:-1]
-    out = []
-    i = digits.find("1")
-    while i >= 0:
-        out.append(i)
-        i = digits.find("1", i + 1)
-    return out
 
 
 def _head_entity(fact: Fact) -> dict | None:

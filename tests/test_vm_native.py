@@ -119,6 +119,20 @@ def test_a_sentences_rule_masks_equal_the_reference(fids, kinds, masks, slots, u
     assert got == PURE.python_sentence_rules(fids, bytearray(kinds), masks, slots, untriggered)
 
 
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(patterns(), sentences())
+def test_fill_adds_the_spans_finditer_finds(pattern, sentence):
+    """vm.fill (a helper rule's matches straight into its span table, no Match made) leaves
+    the table the reference's finditer and SpanTable.add would."""
+    tokens, spans = sentence
+    program = compile_pattern(parse(pattern))
+    ours, theirs = vm.SpanTable(), PURE.SpanTable()
+    vm.fill(program, vm.MatchContext(tokens, spans), ours)
+    for match in PURE.python_finditer(program, PURE.MatchContext(tokens, spans)):
+        theirs.add(match.start, match.end)
+    assert ours.values == theirs.values and ours.by_end == theirs.by_end, pattern
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.integers(0, 30), max_size=40), st.binary(max_size=31).map(
     lambda raw: bytearray(b % 3 for b in raw)))

@@ -10,7 +10,7 @@ and on the whole pack.
 """
 
 from libc.stdlib cimport calloc, free, malloc, realloc
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 
 from engine.matching.match import Match
 from engine.text.tokens import MAX_FORM_IDS, Form
@@ -140,22 +140,23 @@ cdef class SpanTable:
                 self.add(start, end, value)
 
     def __dealloc__(self):
-        free(self.s)
-        free(self.e)
-        free(self.ends)
-        free(self.starts)
+        free(self.s)  # the other three arrays share its block
 
     cdef int _grow(self) except -1:
-        cdef int size = max(8, 2 * self.capacity)
-        cdef int *arrays[4]
-        cdef int i
-        arrays[0], arrays[1], arrays[2], arrays[3] = self.s, self.e, self.ends, self.starts
-        for i in range(4):
-            grown = <int *> realloc(arrays[i], size * sizeof(int))
-            if not grown:
-                raise MemoryError()
-            arrays[i] = grown
-        self.s, self.e, self.ends, self.starts = arrays[0], arrays[1], arrays[2], arrays[3]
+        """Room for twice the spans: the four arrays in one block (one allocation, as most
+        tables hold a few spans)."""
+        cdef int size = max(4, 2 * self.capacity), n = self.count
+        cdef int *block = <int *> malloc(4 * size * sizeof(int))
+        if not block:
+            raise MemoryError()
+        if n:
+            memcpy(block, self.s, n * sizeof(int))
+            memcpy(block + size, self.e, n * sizeof(int))
+            memcpy(block + 2 * size, self.ends, n * sizeof(int))
+            memcpy(block + 3 * size, self.starts, n * sizeof(int))
+        free(self.s)
+        self.s, self.e = block, block + size
+        self.ends, self.starts = block + 2 * size, block + 3 * size
         self.capacity = size
         if self.vals is None:
             self.vals = []
@@ -792,11 +793,15 @@ cdef class _Search:
         for s in range(sid + 1, last + 1):
             self.held[s] = 0
 
-    cdef int report(self, int sid, list names, list out) except -1:
-        """Search `sid` is decided: its match goes out."""
+    cdef int report(self, int sid, list names, object out) except -1:
+        """Search `sid` is decided: its match goes out (a Match to a list; its span alone to a
+        SpanTable, for fill)."""
         self.held[sid] = 0
-        out.append(_match(self.m_start[sid], self.m_end[sid],
-                          self.events.captures(names, self.m_caps[sid])))
+        if type(out) is SpanTable:
+            (<SpanTable> out).add(self.m_start[sid], self.m_end[sid], None)
+        else:
+            (<list> out).append(_match(self.m_start[sid], self.m_end[sid],
+                                       self.events.captures(names, self.m_caps[sid])))
         return 0
 
     cdef int add(self, _Threads threads, int pc, int pos, int sid, int start,
@@ -987,7 +992,16 @@ cdef int _mark_starts(Code code, MatchContext ctx, char *can_start, int limit) e
 def finditer(program, MatchContext ctx) -> list:
     """All non-overlapping leftmost-first matches of `program` in the sentence, in order
     (vm.finditer)."""
-    cdef list out = []
+    return _search(program, ctx, [])
+
+
+def fill(program, MatchContext ctx, SpanTable table) -> None:
+    """vm.fill: the spans of finditer's matches added to `table`, with no Match made."""
+    _search(program, ctx, table)
+
+
+cdef object _search(program, MatchContext ctx, object out):
+    """finditer, its matches going to `out` (_Search.report)."""
     cdef int n = ctx.n
     cdef int first, limit = n
     cdef Code code = _code(program)
@@ -1014,7 +1028,7 @@ def finditer(program, MatchContext ctx) -> list:
         free(can_start)
 
 
-cdef list _finditer(Code code, MatchContext ctx, int limit, char *can_start, list out):
+cdef object _finditer(Code code, MatchContext ctx, int limit, char *can_start, object out):
     cdef int n = ctx.n
     cdef int capacity = code.size + code.spans * (n + 2) + 1
     cdef _Threads clist, nlist
@@ -1049,7 +1063,7 @@ cdef list _finditer(Code code, MatchContext ctx, int limit, char *can_start, lis
 
 
 cdef int _run(Code code, _Search search, _Threads clist, _Threads nlist, MatchContext ctx,
-              int limit, char *can_start, list out) except -1:
+              int limit, char *can_start, object out) except -1:
     """The search loop of vm.finditer."""
     cdef int n = search.n
     cdef object tokens = ctx.tokens
@@ -1368,4 +1382,24 @@ def flagged(list fids, bytearray flags):
             return None
         if flag[fid] == 2:
             out.append(i)
+    return out
+
+
+def bit_positions(mask) -> list:
+    """The positions of the set bits of `mask` (an int >= 0), ascending: a sentence's
+    candidate rules, read off its rule mask a byte at a time in C."""
+    cdef bytes raw = mask.to_bytes((mask.bit_length() + 7) >> 3, "little")
+    cdef const unsigned char *byte = raw
+    cdef Py_ssize_t i, size = len(raw)
+    cdef int bit
+    cdef unsigned char b
+    cdef list out = []
+    for i in range(size):
+        b = byte[i]
+        bit = 0
+        while b:
+            if b & 1:
+                out.append(8 * i + bit)
+            b >>= 1
+            bit += 1
     return out

@@ -471,12 +471,41 @@ def flagged(fids: list[int], flags: bytearray) -> list[int] | None:
     return out
 
 
+def fill(program: Program, ctx: MatchContext, table: SpanTable) -> None:
+    """Add the spans of finditer's matches to `table`: what a helper rule without captures
+    gives the rules that use its fact type (the compiled one makes no Match for them)."""
+    for match in finditer(program, ctx):
+        table.add(match.start, match.end)
+
+
+def bit_positions(mask: int) -> list[int]:
+    """The positions of the set bits of `mask` (an int >= 0), ascending: a sentence's
+    candidate rules, read off its rule mask (found by str.find in its binary digits, lowest
+    first: a few times faster than shifting bit by bit in Python)."""
+    digits = bin(mask)[:1:-1]
+    out = []
+    i = digits.find("1")
+    while i >= 0:
+        out.append(i)
+        i = digits.find("1", i + 1)
+    return out
+
+
 # The reference implementations, kept for tests that check the compiled ones against them.
 python_finditer, python_scan, python_anchored = finditer, _scan, _anchored
 python_sentence_rules, python_flagged = sentence_rules, flagged
+python_bit_positions, python_fill = bit_positions, fill
 python_MatchContext, python_SpanTable = MatchContext, SpanTable
 try:  # the same loops and types compiled to C, where the extension was built (_vm.pyx)
-    from engine.matching._vm import MatchContext, SpanTable, finditer, flagged, sentence_rules
+    from engine.matching._vm import (
+        MatchContext,
+        SpanTable,
+        bit_positions,
+        fill,
+        finditer,
+        flagged,
+        sentence_rules,
+    )
     from engine.matching._vm import anchored as _anchored
     from engine.matching._vm import scan as _scan
 except ModuleNotFoundError as exc:
