@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date as Date
 
 import numpy as np
-from spacy.attrs import ID, IDX, ORTH
+from spacy.attrs import ID, IDX
 
 from engine.text.tokens import FORMS, Form, Token, Tokenizer, get_tokenizer
 
@@ -173,14 +173,16 @@ def make_document(
     tokenizer = tokenizer or get_tokenizer()
     # ID is the lexeme's rank, where the tokenizer writes the form id of every form it has
     # met (Tokenizer.form_id): the tokens' form ids come out of spaCy's arrays, in C
-    array = tokenizer.spacy_doc(text).to_array([ID, IDX, ORTH])
+    spacy_doc = tokenizer.spacy_doc(text)
+    array = spacy_doc.to_array([ID, IDX])
     ids = array[:, 0]
-    # a lexeme not seen yet has spaCy's OOV_RANK, past every form id
+    # a lexeme not seen yet has spaCy's OOV_RANK, past every form id; only those tokens' orth
+    # ids are read (an attribute more in to_array costs every token a call)
     new = np.flatnonzero(ids >= len(FORMS))
     if len(new):
         form_id = tokenizer.form_id
-        for k, orth in zip(new.tolist(), array[new, 2].tolist(), strict=True):
-            ids[k] = form_id(orth)
+        for k in new.tolist():
+            ids[k] = form_id(spacy_doc[k].orth)
     kinds = _token_kinds(ids)
     space = kinds >= _SPACE
     kept = np.flatnonzero(~space)
