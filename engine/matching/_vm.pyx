@@ -477,6 +477,7 @@ cdef class Code:
 
     cdef int size
     cdef int spans  # how many SPAN instructions: bounds the span-waiting threads
+    cdef int *slot  # per SPAN, its index among them (-1 elsewhere): _Threads.hold_span
     cdef int *op
     cdef int *a
     cdef int *b
@@ -518,7 +519,8 @@ cdef class Code:
         self.a = <int *> malloc(max(self.size, 1) * sizeof(int))
         self.b = <int *> malloc(max(self.size, 1) * sizeof(int))
         self.tid = <int *> malloc(max(self.size, 1) * sizeof(int))
-        if not self.op or not self.a or not self.b or not self.tid:
+        self.slot = <int *> malloc(max(self.size, 1) * sizeof(int))
+        if not self.op or not self.a or not self.b or not self.tid or not self.slot:
             raise MemoryError()
         self.args = []
         self.spans = 0
@@ -528,9 +530,11 @@ cdef class Code:
             self.a[pc] = a if isinstance(a, int) else 0
             self.b[pc] = b if isinstance(b, int) else 0
             self.tid[pc] = _test_id(a) if op == TOK else -1
+            self.slot[pc] = -1
             if op == SPAN:
                 a = span_key(*a)  # the process's own key object (programs may be unpickled)
                 self.tid[pc] = _key_id(a)
+                self.slot[pc] = self.spans
                 self.spans += 1
             self.args.append(a)
 
@@ -539,6 +543,7 @@ cdef class Code:
         free(self.a)
         free(self.b)
         free(self.tid)
+        free(self.slot)
 
 
 cdef struct Event:
@@ -620,38 +625,56 @@ cdef class _Threads:
     cdef int *caps  # the newest capture event of each thread (_Events), -1 for none
     cdef int *held  # held[pc] == stamp: a thread of this list is at pc
     cdef int stamp
-    cdef set waiting  # pc * width + end of the span-waiting threads
+    # waiting[slot[pc] * width + end] == stamp: a thread of this list waits at SPAN pc for
+    # a span ending at `end` (a stamp per SPAN instruction and position, as held is per pc)
+    cdef int *slot  # the program's Code.slot, copied
+    cdef int spans
+    cdef int *waiting
+    cdef int waiting_size
     cdef int width  # n + 2
 
-    def __cinit__(self, int size):
-        self.size = size
-        self.held = <int *> calloc(max(size, 1), sizeof(int))
-        if not self.held:
+    def __cinit__(self, Code code):
+        self.size = code.size
+        self.spans = code.spans
+        self.held = <int *> calloc(max(self.size, 1), sizeof(int))
+        self.slot = <int *> malloc(max(self.size, 1) * sizeof(int))
+        if not self.held or not self.slot:
             raise MemoryError()
+        memcpy(self.slot, code.slot, self.size * sizeof(int))
+        self.waiting = NULL
+        self.waiting_size = 0
         self.capacity = 0
         self.stamp = 1
         self.count = 0
-        self.waiting = set()
 
     def __dealloc__(self):
         self.release()
         free(self.held)
+        free(self.slot)
 
     cdef int reserve(self, int capacity, int width) except -1:
         """Room for `capacity` threads, in a sentence of width - 2 tokens."""
+        cdef int needed = self.spans * width
         self.width = width
-        if capacity <= self.capacity:
-            return 0
-        self.release()
-        self.pc = <int *> malloc(capacity * sizeof(int))
-        self.sid = <int *> malloc(capacity * sizeof(int))
-        self.start = <int *> malloc(capacity * sizeof(int))
-        self.wait = <int *> malloc(capacity * sizeof(int))
-        self.caps = <int *> malloc(capacity * sizeof(int))
-        if not (self.pc and self.sid and self.start and self.wait and self.caps):
+        if capacity > self.capacity:
             self.release()
-            raise MemoryError()
-        self.capacity = capacity
+            self.pc = <int *> malloc(capacity * sizeof(int))
+            self.sid = <int *> malloc(capacity * sizeof(int))
+            self.start = <int *> malloc(capacity * sizeof(int))
+            self.wait = <int *> malloc(capacity * sizeof(int))
+            self.caps = <int *> malloc(capacity * sizeof(int))
+            if not (self.pc and self.sid and self.start and self.wait and self.caps):
+                self.release()
+                raise MemoryError()
+            self.capacity = capacity
+        if needed > self.waiting_size:
+            # zeroed, so that no stamp is held (clear() zeroes them when stamps restart)
+            free(self.waiting)
+            self.waiting = <int *> calloc(needed, sizeof(int))
+            if not self.waiting:
+                self.waiting_size = 0
+                raise MemoryError()
+            self.waiting_size = needed
         return 0
 
     cdef void release(self):
@@ -661,17 +684,17 @@ cdef class _Threads:
         free(self.start)
         free(self.wait)
         free(self.caps)
-        self.pc = self.sid = self.start = self.wait = self.caps = NULL
-        self.capacity = 0
+        free(self.waiting)
+        self.pc = self.sid = self.start = self.wait = self.caps = self.waiting = NULL
+        self.capacity = self.waiting_size = 0
 
     cdef void clear(self):
         self.count = 0
         self.stamp += 1
         if self.stamp == STAMP_LIMIT:
             memset(self.held, 0, self.size * sizeof(int))
+            memset(self.waiting, 0, self.waiting_size * sizeof(int))
             self.stamp = 1
-        if self.waiting:
-            self.waiting.clear()
 
     cdef inline bint hold(self, int pc):
         """Whether pc was free (a thread at a token test or MATCH); it is held now."""
@@ -680,12 +703,12 @@ cdef class _Threads:
         self.held[pc] = self.stamp
         return True
 
-    cdef inline bint hold_span(self, int pc, int end) except -1:
+    cdef inline bint hold_span(self, int pc, int end) noexcept:
         """Whether (pc, end) was free (a thread waiting for a span's end); held now."""
-        key = pc * self.width + end
-        if key in self.waiting:
+        cdef int key = self.slot[pc] * self.width + end
+        if self.waiting[key] == self.stamp:
             return False
-        self.waiting.add(key)
+        self.waiting[key] = self.stamp
         return True
 
     cdef inline int add(self, int pc, int other) except -1:
@@ -1035,11 +1058,11 @@ cdef object _finditer(Code code, MatchContext ctx, int limit, char *can_start, o
     cdef _Search search
     cdef bint own = not code.busy
     if not own:  # a run of the same program inside this one: memory of its own
-        clist, nlist, search = _Threads(code.size), _Threads(code.size), _Search(code)
+        clist, nlist, search = _Threads(code), _Threads(code), _Search(code)
     else:
         if code.search is None:
             code.clist, code.nlist, code.search = (
-                _Threads(code.size), _Threads(code.size), _Search(code))
+                _Threads(code), _Threads(code), _Search(code))
         clist, nlist, search = code.clist, code.nlist, code.search
         code.busy = True
     try:
@@ -1103,7 +1126,6 @@ cdef int _run(Code code, _Search search, _Threads clist, _Threads nlist, MatchCo
                 # new search for the next match starts here, behind the survivors.
                 clist.count = i
                 clist.stamp += 1  # (STAMP_LIMIT is far: clear() resets before it is reached)
-                clist.waiting.clear()
                 for j in range(clist.count):
                     if clist.wait[j] < 0:
                         clist.hold(clist.pc[j])
@@ -1171,8 +1193,8 @@ cdef class _Body:
         if not self.visited or not self.stack:
             raise MemoryError()
         self.closure = 0
-        self.states = _Threads(code.size)
-        self.spare = _Threads(code.size)
+        self.states = _Threads(code)
+        self.spare = _Threads(code)
 
     def __dealloc__(self):
         free(self.visited)
