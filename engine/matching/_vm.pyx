@@ -978,6 +978,21 @@ cdef int _bounds(MatchContext ctx, tuple required, int n, int *first, int *last)
     return 0
 
 
+cdef int _limit(MatchContext ctx, tuple required, int n) except -2:
+    """_bounds' last position alone, which is all finditer needs of it (no match starts after
+    it): one backward scan per set, none forward; -1 where a set is absent."""
+    cdef int last = n, hi
+    cdef _KeySet keys
+    tokens = ctx.tokens
+    for keys in required:
+        hi = _next_passing(ctx, keys, keys.tid, tokens, n - 1, -1, -1)
+        if hi < 0:
+            return -1
+        if hi < last:
+            last = hi
+    return last
+
+
 cdef int _mark_passing(MatchContext ctx, object test, int tid, int stop,
                        char *can_start) except -1:
     """Flag every position before `stop` whose token passes `test` (memo index `tid`)."""
@@ -1026,10 +1041,10 @@ def fill(program, MatchContext ctx, SpanTable table) -> None:
 cdef object _search(program, MatchContext ctx, object out):
     """finditer, its matches going to `out` (_Search.report)."""
     cdef int n = ctx.n
-    cdef int first, limit = n
+    cdef int limit = n
     cdef Code code = _code(program)
     if code.required:
-        _bounds(ctx, code.required, n, &first, &limit)
+        limit = _limit(ctx, code.required, n)
     if limit < 0:
         return out  # a token every match needs is not in the sentence
     if code.required_spans and not _holds_spans(ctx, code.required_spans):
