@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
 from pathlib import Path
 
+import pytest
 from conftest import shared_path
 
 
@@ -31,3 +33,14 @@ def test_stages_smoke(capsys):
     assert result["budget"] > 0 and 0 <= result["no_fact_share"] <= 1
     assert result["sentences"] > 0 and "the pack on made documents (extract_document)" in (
         result["seconds"])
+
+
+def test_instruction_counts_smoke(capsys):
+    """Counted under valgrind where it is installed (the script says so and exits 0 where it
+    is not); the counts are positive and the ratio is theirs."""
+    if not shutil.which("valgrind"):
+        pytest.skip("valgrind is not installed: benchmarks/instructions.py has nothing to run")
+    result = _main_output("instructions.py", ["--docs", "2"], capsys)
+    assert result["tokenize_instructions"] > 0 and result["pack_instructions"] > 0
+    assert result["pack_vs_tokenize_instructions"] == round(
+        result["tokenize_instructions"] / result["pack_instructions"], 4)
