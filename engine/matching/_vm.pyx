@@ -566,10 +566,10 @@ cdef class _Events:
     def __dealloc__(self):
         free(self.items)
 
-    cdef inline void reset(self):
+    cdef inline void reset(self) noexcept:
         self.count = 0
 
-    cdef void release(self):
+    cdef void release(self) noexcept:
         """Give the arena back (after a run that needed a very large one)."""
         free(self.items)
         self.items = NULL
@@ -677,7 +677,7 @@ cdef class _Threads:
             self.waiting_size = needed
         return 0
 
-    cdef void release(self):
+    cdef void release(self) noexcept:
         """Give the thread arrays back (after a very long sentence, or at the end)."""
         free(self.pc)
         free(self.sid)
@@ -688,7 +688,7 @@ cdef class _Threads:
         self.pc = self.sid = self.start = self.wait = self.caps = self.waiting = NULL
         self.capacity = self.waiting_size = 0
 
-    cdef void clear(self):
+    cdef void clear(self) noexcept:
         self.count = 0
         self.stamp += 1
         if self.stamp == STAMP_LIMIT:
@@ -696,7 +696,7 @@ cdef class _Threads:
             memset(self.waiting, 0, self.waiting_size * sizeof(int))
             self.stamp = 1
 
-    cdef inline bint hold(self, int pc):
+    cdef inline bint hold(self, int pc) noexcept:
         """Whether pc was free (a thread at a token test or MATCH); it is held now."""
         if self.held[pc] == self.stamp:
             return False
@@ -717,7 +717,7 @@ cdef class _Threads:
             self.push(pc, 0, 0, -1, other)
         return 0
 
-    cdef inline void push(self, int pc, int sid, int start, int caps, int wait):
+    cdef inline void push(self, int pc, int sid, int start, int caps, int wait) noexcept:
         cdef int k = self.count
         self.pc[k] = pc
         self.sid[k] = sid
@@ -766,7 +766,7 @@ cdef class _Search:
         free(self.stack_caps)
         self.release()
 
-    cdef void release(self):
+    cdef void release(self) noexcept:
         free(self.held)
         free(self.m_start)
         free(self.m_end)
@@ -802,12 +802,12 @@ cdef class _Search:
         self.reserve(2 * n + 4)
         return 0
 
-    cdef void end(self):
+    cdef void end(self) noexcept:
         self.ctx = None
         if self.size > KEEP_CAPACITY:
             self.release()
 
-    cdef inline void hold(self, int sid, int start, int end, int caps, int last):
+    cdef inline void hold(self, int sid, int start, int end, int caps, int last) noexcept:
         """Search `sid`'s best match so far; those of the later searches (up to the newest,
         `last`) are dropped."""
         cdef int s
@@ -1226,7 +1226,7 @@ cdef class _Body:
         self.spare.clear()
         return 0
 
-    cdef void end(self):
+    cdef void end(self) noexcept:
         self.ctx = None
         if self.states.capacity > KEEP_CAPACITY:
             self.states.release()
@@ -1338,7 +1338,7 @@ cdef _Body _body(Code code, MatchContext ctx):
     return body
 
 
-cdef void _done(_Body body):
+cdef void _done(_Body body) noexcept:
     body.ctx.steps += body.steps
     body.end()
     if body.code.body is body:
