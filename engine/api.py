@@ -236,6 +236,9 @@ class Engine:
         # what _matches reads of each rule, as tuples: attribute reads cost more compiled
         self._plans = [(c.reach, c.all_matches, c.programs) for c in self.rules]
         self._made_lazily = [compiled.rule.fact in self._lazy for compiled in self.rules]
+        # the rules a sentence visits in priority order: made-on-demand ones are run by the
+        # tables that ask for them, so a sentence's candidates are masked down to the others
+        self._eager_mask = sum(1 << i for i, lazy in enumerate(self._made_lazily) if not lazy)
         # Per rule made on demand: its program, where its matches are spans and no more (one
         # program, no captures, no reach to check, not reading its own type): they go
         # straight into the table (vm.fill), with no Match made for each.
@@ -368,8 +371,8 @@ class Engine:
         if triggered & self._conditional:
             for j, fewer in enumerate(self._fewer):  # bits above slot j fall outside `triggered`
                 triggered &= (held >> (j * self._width)) | fewer
-        if not triggered and not self._span_triggered and not hidden:
-            return []
+        if not triggered & self._eager_mask and not self._span_triggered and not hidden:
+            return []  # (rules made on demand run only when another asks for their type)
         forms = sentence.forms
         ctx = MatchContext(forms)
         ctx.form_ids = fids
@@ -424,9 +427,10 @@ class Engine:
         try:
             out: list[Fact] = []
             # Only candidates and span-triggered rules are visited, in priority groups (rule indices
-            # follow priority); later groups see the facts of earlier ones.
+            # follow priority), not those made on demand; later groups see the facts of earlier
+            # ones.
             todo = range(len(rules)) if hidden else bit_positions(
-                triggered | self._span_triggered_mask)
+                (triggered | self._span_triggered_mask) & self._eager_mask)
             k, n = 0, len(todo)
             priorities, made_lazily = self._priorities, self._made_lazily
             while k < n:
