@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
@@ -29,7 +29,7 @@ from engine.matching.vm import (
     bit_positions,
     fill,
     finditer,
-    flagged,
+    flagged_learning,
     sentence_rules,
 )
 from engine.patterns.ast import max_tokens
@@ -224,14 +224,15 @@ class Engine:
         self.values = {name: compile_cached(spec) for name, spec in self.ruleset.grammars.items()}
         # What fills a span table made on demand (_sentence's provide): by key, the value
         # grammar, whether the lexicon pass does, and the on-demand rules that make the type.
-        # A grammar's comes with a byte per word form (vm.flagged's): whether its word can do
-        # something there (ValueGrammar.inert), so a sentence of inert words is ruled out in C.
+        # A grammar's comes with a byte per word form (vm.flagged's) and what fills it: whether
+        # the word can do something there (ValueGrammar.inert), so that a sentence of inert
+        # words is ruled out in C.
         self._providers: dict[tuple, tuple] = {
-            span_key("value", name): (grammar, False, (), bytearray())
+            span_key("value", name): (grammar, False, (), bytearray(), _acts_in(grammar))
             for name, grammar in self.values.items()}
         for cls in self._lexicon_classes | self._lazy.keys():
             self._providers[span_key("class", cls)] = (None, cls in self._lexicon_classes,
-                                               tuple(self._lazy.get(cls, ())), None)
+                                               tuple(self._lazy.get(cls, ())), None, None)
         self._priorities = [compiled.rule.priority for compiled in self.rules]
         # what _matches reads of each rule, as tuples: attribute reads cost more compiled
         self._plans = [(c.reach, c.all_matches, c.programs) for c in self.rules]
@@ -388,12 +389,9 @@ class Engine:
             found = providers.get(key)
             if found is None:
                 return  # a type emitted rules make: filled as they match
-            grammar, lexicon, lazy, acts = found
+            grammar, lexicon, lazy, acts, acts_of = found
             if grammar is not None:
-                active = flagged(fids, acts)
-                if active is None:
-                    _learn_acts(grammar, acts, fids)
-                    active = flagged(fids, acts)
+                active = flagged_learning(fids, acts, acts_of)
                 if active:
                     if words is None:
                         words = [form.text for form in forms]
@@ -578,15 +576,9 @@ class Engine:
         return None
 
 
-def _learn_acts(grammar, acts: bytearray, fids: list) -> None:
-    """Note in `acts` (by form id, vm.flagged's bytes) whether each form of a sentence can do
-    something in `grammar` (2) or is inert there (1)."""
-    size = max(fids) + 1
-    if size > len(acts):  # to its own length: threads may share the engine
-        acts.extend(bytes(size - len(acts)))
-    for fid in fids:
-        if not acts[fid]:
-            acts[fid] = 1 if grammar.inert(FORMS[fid].text) else 2
+def _acts_in(grammar) -> Callable[[int], bool]:
+    """Whether word form `fid` can do something in `grammar` (vm.flagged_learning's test)."""
+    return lambda fid: not grammar.inert(FORMS[fid].text)
 
 
 def _anchor(match) -> int:

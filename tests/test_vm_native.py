@@ -142,6 +142,23 @@ def test_flagged_positions_equal_the_reference(fids, flags):
 
 
 @settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 30), min_size=1, max_size=40), st.binary(max_size=31),
+       st.sets(st.integers(0, 30)))
+def test_flagged_learning_equals_the_reference(fids, raw, yes):
+    """Forms not known yet are learnt (`says`, asked of each once), known ones kept."""
+    ours, theirs = bytearray(b % 3 for b in raw), bytearray(b % 3 for b in raw)
+    asked = []
+
+    def says(fid):
+        asked.append(fid)
+        return fid in yes
+
+    got = vm.flagged_learning(fids, ours, says)
+    assert got == PURE.python_flagged_learning(fids, theirs, yes.__contains__)
+    assert ours == theirs and len(asked) == len(set(asked))
+
+
+@settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 12), st.integers(-2, 12),
                           st.sampled_from([None, "a", {"id": 1}])), max_size=40))
 def test_a_span_tables_views_equal_the_references(adds):

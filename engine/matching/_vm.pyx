@@ -239,16 +239,18 @@ cdef class SpanTable:
 
     @property
     def by_start(self) -> dict:
-        out = {}
-        for k in range(self.count):
-            out.setdefault(self.s[k], []).append(self.e[k])
-        return out
+        return self._grouped(self.s, self.e)
 
     @property
     def by_end(self) -> dict:
-        out = {}
+        return self._grouped(self.ends, self.starts)
+
+    cdef dict _grouped(self, int *keys, int *others):
+        """{key: [others in order]} over the spans, as the reference's indexes."""
+        cdef dict out = {}
+        cdef int k
         for k in range(self.count):
-            out.setdefault(self.ends[k], []).append(self.starts[k])
+            out.setdefault(keys[k], []).append(others[k])
         return out
 
     def __eq__(self, other):
@@ -1440,3 +1442,20 @@ def bit_positions(mask) -> list:
             b >>= 1
             bit += 1
     return out
+
+
+def flagged_learning(list fids, bytearray flags, says) -> list:
+    """vm.flagged_learning: flagged(), the forms not known yet learnt first (`says(fid)`: is
+    form `fid` flagged yes), compiled so that a sentence of known forms costs one call."""
+    cdef Py_ssize_t i, fid, size
+    found = flagged(fids, flags)
+    if found is not None:
+        return found
+    size = max(fids) + 1
+    if size > len(flags):  # to its own length: threads may share the memo
+        flags.extend(bytes(size - len(flags)))
+    for i in range(len(fids)):
+        fid = <Py_ssize_t> fids[i]
+        if not flags[fid]:
+            flags[fid] = 2 if says(fid) else 1
+    return flagged(fids, flags)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from operator import attrgetter
 
-from engine.matching.vm import flagged
+from engine.matching.vm import flagged_learning
 from engine.rules.model import LexiconEntry
-from engine.text.tokens import Tokenizer
+from engine.text.tokens import FORMS, Tokenizer
 
 # A trie node: the nodes of the words that can follow, and what an alias ending here finds
 # ((class, value) per class), or None.
@@ -53,23 +53,16 @@ class Lexicon:
         if fids is None:
             starts = range(len(tokens))
         else:
-            starts = flagged(fids, self._begins)
-            if starts is None:
-                self._learn(tokens, fids)
-                starts = flagged(fids, self._begins)
+            starts = flagged_learning(fids, self._begins, self._begins_with)
             if not starts:
                 return []
         return (_search(self._norm, tokens, "norm", starts)
                 + _search(self._text, tokens, "text", starts))
 
-    def _learn(self, tokens, fids: list[int]) -> None:
-        begins = self._begins
-        size = max(fids) + 1
-        if size > len(begins):
-            begins.extend(bytes(size - len(begins)))
-        for token, fid in zip(tokens, fids, strict=True):
-            if not begins[fid]:
-                begins[fid] = 2 if token.norm in self._norm or token.text in self._text else 1
+    def _begins_with(self, fid: int) -> bool:
+        """Whether an alias begins with word form `fid`."""
+        form = FORMS[fid]
+        return form.norm in self._norm or form.text in self._text
 
 
 def _build(entries: list[LexiconEntry], tokenizer: Tokenizer, attr: str) -> dict[str, _Node]:

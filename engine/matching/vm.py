@@ -19,6 +19,7 @@ only matter if the earlier search fails there too). So finding every match stays
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import reduce
 from itertools import compress
@@ -471,6 +472,22 @@ def flagged(fids: list[int], flags: bytearray) -> list[int] | None:
     return out
 
 
+def flagged_learning(fids: list[int], flags: bytearray,
+                     says: Callable[[int], bool]) -> list[int]:
+    """flagged(), the sentence's forms not known yet learnt first: `says(fid)` tells whether
+    form `fid` is flagged yes. Asked once per form a process meets."""
+    found = flagged(fids, flags)
+    if found is not None:
+        return found
+    size = max(fids) + 1
+    if size > len(flags):  # to its own length: threads may share the memo
+        flags.extend(bytes(size - len(flags)))
+    for fid in fids:
+        if not flags[fid]:
+            flags[fid] = 2 if says(fid) else 1
+    return flagged(fids, flags)
+
+
 def fill(program: Program, ctx: MatchContext, table: SpanTable) -> None:
     """Add the spans of finditer's matches to `table`: what a helper rule without captures
     gives the rules that use its fact type (the compiled one makes no Match for them)."""
@@ -495,6 +512,7 @@ def bit_positions(mask: int) -> list[int]:
 python_finditer, python_scan, python_anchored = finditer, _scan, _anchored
 python_sentence_rules, python_flagged = sentence_rules, flagged
 python_bit_positions, python_fill = bit_positions, fill
+python_flagged_learning = flagged_learning
 python_MatchContext, python_SpanTable = MatchContext, SpanTable
 try:  # the same loops and types compiled to C, where the extension was built (_vm.pyx)
     from engine.matching._vm import (
@@ -504,6 +522,7 @@ try:  # the same loops and types compiled to C, where the extension was built (_
         fill,
         finditer,
         flagged,
+        flagged_learning,
         sentence_rules,
     )
     from engine.matching._vm import anchored as _anchored
