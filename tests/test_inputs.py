@@ -152,3 +152,32 @@ def test_byte_order_marks_on_csv_and_stdin_jsonl(tmp_path):
     (tmp_path / "c.jsonl").write_bytes(lines)
     result = CliRunner().invoke(main, ["run", str(tmp_path / "c.jsonl")])
     assert [(r["doc"], r["type"]) for r in _records(result.stdout)] == [("j1", "territory")]
+
+
+def _assay(*args: str, **kw):
+    """The command as installed (engine.cli:entry), in its own process."""
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "engine.cli", *args], capture_output=True,
+                          text=True, **kw)
+
+
+def test_the_command_ends_with_its_output_written_and_its_status(tmp_path):
+    """entry() ends the process without the interpreter's teardown: everything written to
+    standard output, to -o files and to standard error must be there, with click's status."""
+    (tmp_path / "a.txt").write_text("ISIS fighters killed 12 civilians in Mosul on Monday.")
+    out = _assay("run", str(tmp_path / "a.txt"))
+    assert out.returncode == 0
+    facts = [json.loads(line) for line in out.stdout.splitlines()]
+    assert facts and all("rule" in fact for fact in facts)
+    assert "1 documents" in out.stderr
+    written = _assay("run", str(tmp_path / "a.txt"), "-o", str(tmp_path / "out.jsonl"))
+    assert written.returncode == 0 and written.stdout == ""
+    assert (tmp_path / "out.jsonl").read_text(encoding="utf-8") == out.stdout
+    (tmp_path / "bad.yaml").write_text("rules:\n  - id: a.b\n    fact: t\n    pattern: a (b\n")
+    broken = _assay("run", str(tmp_path / "a.txt"), "--rules", str(tmp_path / "bad.yaml"))
+    assert broken.returncode == 2 and "bad.yaml:4:" in broken.stderr
+    assert "Traceback" not in broken.stderr
+    usage = _assay("run")
+    assert usage.returncode == 2 and "Missing argument" in usage.stderr
