@@ -92,18 +92,28 @@ def compile_grammar(spec: GrammarSpec) -> ValueGrammar:
     except (LarkError, UnexpectedInput) as exc:
         message = str(exc).strip().splitlines()[0]
         raise GrammarCompileError(message, *_error_position(exc, text)) from None
-    grammar = ValueGrammar(spec, parser)
+    values = None
+    if spec.builtin and spec.name in _TRANSFORMERS:
+        # The built-in grammars' values are made while parsing (Lark's tree-less LALR): no tree
+        # is built and then walked, and the transformer is made once, not per phrase.
+        values = Lark(text, parser="lalr", cache=True, transformer=_TRANSFORMERS[spec.name]())
+    grammar = ValueGrammar(spec, parser, values)
     grammar.check_fields()
     return grammar
+
+
+# The built-in grammars' transformers, applied during the parse (compile_grammar).
+_TRANSFORMERS = {"quantity": quantity.QuantityTransformer, "date": dates.DateTransformer}
 
 
 class ValueGrammar:
     """A compiled value grammar: finds its phrases in a sentence and makes their values."""
 
-    def __init__(self, spec: GrammarSpec, parser: Lark):
+    def __init__(self, spec: GrammarSpec, parser: Lark, values: Lark | None = None):
         self.spec = spec
         self.name = spec.name
-        self.parser = parser
+        self.parser = parser  # trees (`assay parse --tree`), and what the grammar holds
+        self._values = values  # where given, parses straight to the value (built-in grammars)
         terminals = [t for t in parser.terminals if t.name not in parser.lexer_conf.ignore]
         self._starts = [self._terminal_regex(t) for t in terminals]
         # The terminals a phrase can begin with: a window whose first token can begin none of
@@ -148,6 +158,13 @@ class ValueGrammar:
             return None
 
     def _parse(self, text: str) -> dict | None:
+        if self._values is not None:
+            try:
+                return self._values.parse(text)
+            except (UnexpectedInput, LarkError):
+                return None
+            except Exception:  # noqa: BLE001 - a transformer's: no value can be made ("a nine"), as value() says
+                return None
         tree = self.tree(text)
         if tree is None:
             return None
@@ -157,10 +174,8 @@ class ValueGrammar:
             return None  # the grammar accepted it but no value can be made ("a nine")
 
     def value(self, tree: Tree, text: str) -> dict:
-        if self.name == "quantity" and self.spec.builtin:
-            return quantity.QuantityTransformer().transform(tree)
-        if self.name == "date" and self.spec.builtin:
-            return dates.DateTransformer().transform(tree)
+        if self.spec.builtin and self.name in _TRANSFORMERS:
+            return _TRANSFORMERS[self.name]().transform(tree)
         out: dict[str, Any] = {}
         for name, spec in self.spec.fields.items():
             part = _find(tree, spec["from"])
