@@ -491,3 +491,25 @@ def test_giant_words_and_stretched_windows_are_not_parsed():
     text = "at least" + " " * MAX_WINDOW_CHARS + "5 people"
     found = grammar.find(get_tokenizer().tokens(text), text)
     assert [(s, e) for s, e, _ in found] == [(2, 3)]  # "5" alone, not "at least … 5"
+
+
+_WORDS = ["at", "least", "12", "1,200", "two", "hundred", "a", "dozen", "of", "dozens", "and",
+          "between", "5", "-", "to", "over", "March", "5", "2016", "on", "Monday", "last",
+          "week", "early", "mid", "since", "ago", "days", "three", "the", "end", "Sept.", "nine",
+          "half", "few", "plus", "30th", "in", ",", "killed", "year", "this"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(["quantity", "date"]),
+       st.lists(st.sampled_from(_WORDS), min_size=1, max_size=6))
+def test_built_in_values_made_during_the_parse_equal_the_tree_transformed(name, words):
+    """The built-in grammars make values while parsing (Lark's tree-less LALR); the tree the
+    grammar gives (`assay parse --tree`), transformed, must say the same, or both nothing."""
+    grammar = builtin_grammar(name)
+    text = " ".join(words)
+    tree = grammar.tree(text)
+    try:
+        expected = None if tree is None else grammar.value(tree, text)
+    except Exception:  # noqa: BLE001 - what _parse reads as "no value"
+        expected = None
+    assert grammar._parse(text) == expected

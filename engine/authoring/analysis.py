@@ -183,9 +183,9 @@ def shadowed_options(alt: ast.Alt) -> list[tuple[int, int]]:
 
 @lru_cache(maxsize=1)
 def _lemma_table():
-    from spacy.lookups import load_lookups
+    from engine.text.tokens import lemma_table
 
-    table = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
+    table = lemma_table()
     return table, frozenset(str(v).lower() for v in table.values())
 
 

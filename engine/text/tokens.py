@@ -147,9 +147,8 @@ class Tokenizer:
             if self._nlp is None:
                 import spacy
                 from spacy.attrs import IS_SPACE
-                from spacy.lookups import load_lookups
 
-                self._lemmas = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
+                self._lemmas = lemma_table()
                 nlp = spacy.blank("en")
                 # A token of invisible format characters alone (a zero-width space between
                 # words) is space, as documents are split and matched: it carries nothing.
@@ -217,6 +216,19 @@ class Tokenizer:
         doc = self.spacy_doc(text)
         kept = [t for t in doc if not t.is_space]
         return self.build([self.form_id(t.orth) for t in kept], [t.idx + offset for t in kept])
+
+
+@lru_cache(maxsize=1)
+def lemma_table() -> dict[str, str]:
+    """spacy-lookups-data's English lemma table (form -> lemma) as a plain dict, read the way
+    spaCy's `load_lookups` reads it. spaCy's own Table hashes its 41,582 keys one by one as it is
+    made (0.09 s, in every process that tokenises) and every key it is asked for."""
+    from spacy.lookups import load_lookups
+    from spacy.util import load_language_data, registry
+
+    if "en" not in registry.lookups:
+        return load_lookups("en", ["lemma_lookup"])  # raises spaCy's own error: not installed
+    return load_language_data(registry.lookups.get("en")["lemma_lookup"])
 
 
 _TOKENIZER: Tokenizer | None = None
