@@ -32,6 +32,7 @@ MAX_TOKENS = 10
 # match, which decides that, takes time quadratic in the word (a 160,000-digit number, 1.3 s).
 MAX_WINDOW_CHARS = 1_000
 _INERT = ((), False, False)  # what most words can do: begin no terminal, not be glue
+_HEAD = 3  # a word's first characters, which rule out most terminals for it (_can_begin)
 BUILTIN = ("quantity", "date")
 CONVERSIONS = ("text", "lower", "number", "quantity", "date")
 
@@ -130,7 +131,7 @@ class ValueGrammar:
         self._prefix = _prefix_filter("|".join(_inline(rx) for rx in self._starts))
         self._prefixes = [_prefix_filter(_inline(rx)) for rx in self._starts]
         self._words: dict[str, tuple[tuple[Callable, ...], bool, bool]] = {}
-        self._heads: dict[str, bool] = {}  # a word's first two characters -> _can_begin
+        self._heads: dict[str, tuple[int, ...]] = {}  # a word's head -> _can_begin
         self._last_text: tuple[str | None, bool] = (None, False)  # _invisible_in's memo
         self.parse = lru_cache(maxsize=20_000)(self._parse)
 
@@ -303,24 +304,29 @@ class ValueGrammar:
             able = []
         elif self._prefix is None:
             able = list(range(len(self._starts)))
-        elif not self._can_begin(word[:2]) or self._prefix.match(word, partial=True) is None:
-            able = []
         else:
-            able = [k for k, prefix in enumerate(self._prefixes)
-                    if prefix is None or prefix.match(word, partial=True) is not None]
+            prefixes = self._prefixes
+            able = [k for k in self._can_begin(word[:_HEAD])
+                    if prefixes[k] is None or prefixes[k].match(word, partial=True) is not None]
         info = (tuple(self._starts[k].match for k in able),
                 any(rx.fullmatch(word) for rx in self._glue), any(self._begins[k] for k in able))
         self._words[word] = info = _INERT if info == _INERT else info
         return info
 
-    def _can_begin(self, head: str) -> bool:
-        """Whether some terminal's match can begin with a word's first two characters. Asked
-        once per pair: whatever a word's own text matches (partially or whole), so does its
-        first two characters', so a pair that matches nothing rules out every word it begins,
-        and the slow partial match of the whole word is skipped for most new words."""
+    def _can_begin(self, head: str) -> tuple[int, ...]:
+        """The terminals whose match can begin with a word's first characters (_HEAD of them).
+        Asked once per head: whatever a word's own text matches (partially or whole), so does
+        its head, so a terminal the head rules out is never tried on the words it begins (the
+        `regex` module's partial match, the slow part of meeting a new word, is run on the
+        whole word only for the few terminals left; for most words, none)."""
         known = self._heads.get(head)
         if known is None:
-            known = self._heads[head] = self._prefix.match(head, partial=True) is not None
+            if self._prefix.match(head, partial=True) is None:
+                known = ()
+            else:
+                known = tuple(k for k, prefix in enumerate(self._prefixes)
+                              if prefix is None or prefix.match(head, partial=True) is not None)
+            self._heads[head] = known
         return known
 
 
