@@ -179,6 +179,31 @@ def test_a_span_tables_views_equal_the_references(adds):
             assert ours.get(start, end, "none") == theirs.get(start, end, "none")
 
 
+def test_field_tests_met_after_a_form_was_answered_are_answered_for_it_too():
+    """`[field=value]` tests are answered for a form all at once, on the first one asked of it
+    (_vm._index_form); a test the process meets later is answered on its first ask, and every
+    answer is the test's own, as the reference finds."""
+    import uuid
+
+    tokenizer = get_tokenizer()
+    strings = tokenizer.nlp.vocab.strings
+    words = ["Militants", "recaptured", "three", "villages", "near", "Mosul", "."]
+    tokens = tokenizer.tokens(" ".join(words))
+    forms = [tokenizer.form(strings[t.text]) for t in tokens]
+    fresh = uuid.uuid4().hex  # a value no test of this process has held yet
+    for pattern in ("[lemma=recapture]", f"[lower=villages|{fresh}]", "[norm=mosul|near]",
+                    f"[text=Militants|{fresh}x] [lemma=recapture] [lower={fresh}y|three]",
+                    f"[!lemma=village|{fresh}z] [shape=Xxxxx]"):
+        program = compile_pattern(parse(pattern))
+        want = [(m.start, m.end, m.captures)
+                for m in PURE.python_finditer(program, PURE.MatchContext(tokens, {}))]
+        for _ in range(2):
+            memo = vm.MatchContext(forms, {})
+            memo.form_ids = [FORM_IDS[strings[t.text]] for t in tokens]
+            assert [(m.start, m.end, m.captures) for m in vm.finditer(program, memo)] == want
+        assert want, pattern
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(patterns(), sentences())
 def test_forms_past_the_memo_match_as_memoised_ones(pattern, sentence):

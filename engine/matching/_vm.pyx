@@ -14,6 +14,7 @@ from libc.string cimport memcpy, memset
 
 from engine.matching.match import Match
 from engine.text.tokens import MAX_FORM_IDS, Form
+from engine.patterns.ast import FieldIn
 from engine.patterns.compiler import span_key
 from engine.patterns.compiler import (
     AT_END as _AT_END,
@@ -58,7 +59,18 @@ cdef Py_ssize_t MEMO_FORMS = MAX_FORM_IDS
 cdef Py_ssize_t MAX_TESTS = 1 << 15
 cdef unsigned char **_rows = <unsigned char **> calloc(MEMO_FORMS, sizeof(unsigned char *))
 cdef Py_ssize_t *_row_sizes = <Py_ssize_t *> calloc(MEMO_FORMS, sizeof(Py_ssize_t))
-if not _rows or not _row_sizes:
+# Tests of the kind `[lemma=kill|murder]` (patterns.ast.FieldIn on a form's field: most of a
+# pack's tests, and three quarters of the test calls a pass makes while forms are new) are
+# answered for a form all at once, on the first of them it is asked: its value of each such
+# field is looked up among the tests' constants, and every one of their bytes is set, instead
+# of one call of a generated function per test and form. The answers are the tests' own (a dict
+# lookup is `in`'s hash and equality); tests met later are answered on the next ask.
+cdef dict _field_index = {}  # field -> {value: [index of each FieldIn test holding it]}
+cdef list _field_tests = []  # the FieldIn tests' indexes, in the order met (ascending)
+cdef unsigned char *_is_field_test = <unsigned char *> calloc(MAX_TESTS, 1)
+cdef Py_ssize_t *_indexed = <Py_ssize_t *> calloc(MEMO_FORMS, sizeof(Py_ssize_t))
+cdef object _FIELD_IN = FieldIn
+if not _rows or not _row_sizes or not _is_field_test or not _indexed:
     raise MemoryError()
 
 
@@ -69,8 +81,15 @@ cdef int _test_id(object test) except -2:
         return found
     if len(_test_ids) >= MAX_TESTS:
         return -1
-    _test_ids[test] = len(_test_ids)
-    return len(_test_ids) - 1
+    tid = _test_ids[test] = len(_test_ids)
+    spec = getattr(test, "token_test", None)
+    if type(spec) is _FIELD_IN and spec.field in _FORM_FIELDS:
+        _is_field_test[tid] = 1
+        _field_tests.append(tid)
+        values = _field_index.setdefault(spec.field, {})
+        for value in spec.values:
+            values.setdefault(value, []).append(tid)
+    return tid
 
 
 cdef inline unsigned char _known(int tid, Py_ssize_t fid):
@@ -82,28 +101,55 @@ cdef inline unsigned char _known(int tid, Py_ssize_t fid):
 
 cdef bint _passes(object test, int tid, object token, Py_ssize_t fid) except -1:
     """test(token), memoised where the token is a form with an id."""
-    global _memo_bytes
-    cdef Py_ssize_t size, grown
     cdef unsigned char known = _known(tid, fid)
-    cdef unsigned char *row
     if known:
         return known == 2
+    if tid >= 0 and _is_field_test[tid] and 0 <= fid < MEMO_FORMS and _index_form(token, fid):
+        return _rows[fid][tid] == 2
     passed = bool(test(token))
-    if tid < 0 or fid < 0 or fid >= MEMO_FORMS:
+    if tid < 0 or fid < 0 or fid >= MEMO_FORMS or not _grow_row(fid, tid + 1):
         return passed
-    size = _row_sizes[fid]  # read after the call, which ran Python code
-    if tid >= size:
-        grown = min(max(tid + 1, 2 * size, 64), MAX_TESTS)
-        if _memo_bytes + grown - size > MEMO_BYTES:
-            return passed
-        row = <unsigned char *> realloc(_rows[fid], grown)
-        if not row:
-            return passed
-        memset(row + size, 0, grown - size)
-        _rows[fid], _row_sizes[fid] = row, grown
-        _memo_bytes += grown - size
     _rows[fid][tid] = 2 if passed else 1
     return passed
+
+
+cdef bint _grow_row(Py_ssize_t fid, Py_ssize_t need) except -1:
+    """Whether form `fid`'s row holds `need` bytes, grown (zeroed) if it has room to."""
+    global _memo_bytes
+    cdef Py_ssize_t size = _row_sizes[fid], grown
+    cdef unsigned char *row
+    if need <= size:
+        return True
+    grown = min(max(need, 2 * size, 64), MAX_TESTS)
+    if _memo_bytes + grown - size > MEMO_BYTES:
+        return False
+    row = <unsigned char *> realloc(_rows[fid], grown)
+    if not row:
+        return False
+    memset(row + size, 0, grown - size)
+    _rows[fid], _row_sizes[fid] = row, grown
+    _memo_bytes += grown - size
+    return True
+
+
+cdef bint _index_form(object token, Py_ssize_t fid) except -1:
+    """Answer, in form `fid`'s row, every FieldIn test met since the form was last indexed
+    (see _field_index); False where its row has no room."""
+    cdef Py_ssize_t k, first = _indexed[fid], count = len(_field_tests)
+    cdef Py_ssize_t t
+    cdef unsigned char *row
+    if first >= count or not _grow_row(fid, <Py_ssize_t> _field_tests[count - 1] + 1):
+        return False
+    row = _rows[fid]
+    for k in range(first, count):
+        row[<Py_ssize_t> _field_tests[k]] = 1
+    for field, values in _field_index.items():
+        hits = values.get(getattr(token, field))
+        if hits is not None:
+            for t in hits:
+                row[t] = 2
+    _indexed[fid] = count
+    return True
 
 
 cdef inline bint _passes_at(object test, int tid, object tokens, Py_ssize_t pos,
