@@ -60,13 +60,13 @@ cdef Py_ssize_t MAX_TESTS = 1 << 15
 cdef unsigned char **_rows = <unsigned char **> calloc(MEMO_FORMS, sizeof(unsigned char *))
 cdef Py_ssize_t *_row_sizes = <Py_ssize_t *> calloc(MEMO_FORMS, sizeof(Py_ssize_t))
 # Tests of the kind `[lemma=kill|murder]` (patterns.ast.FieldIn on a form's field: most of a
-# pack's tests, and three quarters of the test calls a pass makes while forms are new) are
-# answered for a form all at once, on the first of them it is asked: its value of each such
-# field is looked up among the tests' constants, and every one of their bytes is set, instead
-# of one call of a generated function per test and form. The answers are the tests' own (a dict
-# lookup is `in`'s hash and equality); tests met later are answered on the next ask.
-cdef dict _field_index = {}  # field -> {value: [index of each FieldIn test holding it]}
-cdef list _field_tests = []  # the FieldIn tests' indexes, in the order met (ascending)
+# pack's tests) and key sets (_KeySet: one of several such keys) are answered for a form all
+# at once, on the first of them it is asked: its value of each field is looked up among the
+# tests' constants, and every one of their bytes is set, instead of one call per test and
+# form. The answers are the tests' own (a dict lookup is `in`'s hash and equality); tests met
+# later are answered on the next ask.
+cdef dict _field_index = {}  # field -> {value: [index of each such test holding it]}
+cdef list _field_tests = []  # those tests' indexes, in the order met (ascending)
 cdef unsigned char *_is_field_test = <unsigned char *> calloc(MAX_TESTS, 1)
 cdef Py_ssize_t *_indexed = <Py_ssize_t *> calloc(MEMO_FORMS, sizeof(Py_ssize_t))
 cdef object _FIELD_IN = FieldIn
@@ -83,12 +83,19 @@ cdef int _test_id(object test) except -2:
         return -1
     tid = _test_ids[test] = len(_test_ids)
     spec = getattr(test, "token_test", None)
-    if type(spec) is _FIELD_IN and spec.field in _FORM_FIELDS:
+    if type(spec) is _FIELD_IN:
+        keys = ((spec.field, spec.values),)
+    elif type(test) is tuple and test[0] == "keys":  # a _KeySet: one of its keys, any field
+        keys = tuple((name, values) for _, name, values in test[1])
+    else:
+        return tid
+    if keys and all(name in _FORM_FIELDS for name, _ in keys):
         _is_field_test[tid] = 1
         _field_tests.append(tid)
-        values = _field_index.setdefault(spec.field, {})
-        for value in spec.values:
-            values.setdefault(value, []).append(tid)
+        for name, values in keys:
+            index = _field_index.setdefault(name, {})
+            for value in values:
+                index.setdefault(value, []).append(tid)
     return tid
 
 
