@@ -66,16 +66,18 @@ cdef Py_ssize_t *_row_sizes = <Py_ssize_t *> calloc(MEMO_FORMS, sizeof(Py_ssize_
 # form. The answers are the tests' own (a dict lookup is `in`'s hash and equality); tests met
 # later are answered on the next ask.
 cdef dict _field_index = {}  # field -> {value: [index of each such test holding it]}
-cdef list _field_tests = []  # those tests' indexes, in the order met (ascending)
+cdef int *_field_tests = <int *> calloc(MAX_TESTS, sizeof(int))  # their indexes, as met
+cdef Py_ssize_t _field_count = 0  # how many of them
 cdef unsigned char *_is_field_test = <unsigned char *> calloc(MAX_TESTS, 1)
 cdef Py_ssize_t *_indexed = <Py_ssize_t *> calloc(MEMO_FORMS, sizeof(Py_ssize_t))
 cdef object _FIELD_IN = FieldIn
-if not _rows or not _row_sizes or not _is_field_test or not _indexed:
+if not _rows or not _row_sizes or not _is_field_test or not _indexed or not _field_tests:
     raise MemoryError()
 
 
 cdef int _test_id(object test) except -2:
     """The index of a token test in the rows; -1 once there are too many to memoise more."""
+    global _field_count
     found = _test_ids.get(test)
     if found is not None:
         return found
@@ -91,7 +93,8 @@ cdef int _test_id(object test) except -2:
         return tid
     if keys and all(name in _FORM_FIELDS for name, _ in keys):
         _is_field_test[tid] = 1
-        _field_tests.append(tid)
+        _field_tests[_field_count] = tid
+        _field_count += 1
         for name, values in keys:
             index = _field_index.setdefault(name, {})
             for value in values:
@@ -142,14 +145,14 @@ cdef bint _grow_row(Py_ssize_t fid, Py_ssize_t need) except -1:
 cdef bint _index_form(object token, Py_ssize_t fid) except -1:
     """Answer, in form `fid`'s row, every FieldIn test met since the form was last indexed
     (see _field_index); False where its row has no room."""
-    cdef Py_ssize_t k, first = _indexed[fid], count = len(_field_tests)
+    cdef Py_ssize_t k, first = _indexed[fid], count = _field_count
     cdef Py_ssize_t t
     cdef unsigned char *row
-    if first >= count or not _grow_row(fid, <Py_ssize_t> _field_tests[count - 1] + 1):
+    if first >= count or not _grow_row(fid, _field_tests[count - 1] + 1):
         return False
     row = _rows[fid]
     for k in range(first, count):
-        row[<Py_ssize_t> _field_tests[k]] = 1
+        row[_field_tests[k]] = 1
     for field, values in _field_index.items():
         hits = values.get(getattr(token, field))
         if hits is not None:
