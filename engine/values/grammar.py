@@ -300,6 +300,8 @@ class ValueGrammar:
         phrase."""
         if len(self._words) >= 200_000:
             self._words.clear()
+        if len(self._heads) >= 200_000:  # heads of three characters, in every script there is
+            self._heads.clear()
         if len(word) > MAX_WINDOW_CHARS:
             able = []
         elif self._prefix is None:
@@ -321,12 +323,17 @@ class ValueGrammar:
         whole word only for the few terminals left; for most words, none)."""
         known = self._heads.get(head)
         if known is None:
-            if self._prefix.match(head, partial=True) is None:
-                known = ()
+            # the same holds of the head's own head: only the terminals it leaves are tried
+            if len(head) > 1:
+                left = self._can_begin(head[:-1])
+            elif self._prefix.match(head, partial=True) is None:
+                left = ()
             else:
-                known = tuple(k for k, prefix in enumerate(self._prefixes)
-                              if prefix is None or prefix.match(head, partial=True) is not None)
-            self._heads[head] = known
+                left = range(len(self._prefixes))
+            prefixes = self._prefixes
+            known = self._heads[head] = tuple(
+                k for k in left
+                if prefixes[k] is None or prefixes[k].match(head, partial=True) is not None)
         return known
 
 
