@@ -513,3 +513,24 @@ def test_built_in_values_made_during_the_parse_equal_the_tree_transformed(name, 
     except Exception:  # noqa: BLE001 - what _parse reads as "no value"
         expected = None
     assert grammar._parse(text) == expected
+
+
+def test_a_window_no_phrase_can_end_is_not_parsed_and_the_rest_are(tmp_path):
+    """A grammar's phrases end with some terminals only (here a number or a unit): a text
+    that ends otherwise is no phrase, found without a parse; every other text is parsed, and
+    a grammar whose phrases may be empty keeps no such filter."""
+    from engine.values.grammar import GrammarSpec, compile_grammar
+
+    path = tmp_path / "distance.lark"
+    path.write_text('start: _ABOUT? NUM UNIT?\n_ABOUT: /about(?![a-z])/\nNUM: /\\d+/\n'
+                    'UNIT: /(km|miles)(?![a-z])/\n%ignore " "\n')
+    grammar = compile_grammar(GrammarSpec("distance", str(path), "distance.lark",
+                                          fields={"n": {"from": "NUM", "as": "number"}}))
+    assert grammar._ends is not None
+    for text, value in [("about 12 km", 12), ("12", 12), ("12 miles", 12), ("about", None),
+                        ("12 about", None), ("km", None), ("12 kms", None)]:
+        parsed = grammar.parse(text)
+        assert (parsed or {}).get("n") == value, text
+        assert (grammar.tree(text) is not None) == (value is not None), text
+    path.write_text('start: NUM?\nNUM: /\\d+/\n%ignore " "\n')
+    assert compile_grammar(GrammarSpec("maybe", str(path), "maybe.lark"))._ends is None

@@ -121,6 +121,9 @@ class ValueGrammar:
         # them is never parsed (most windows start at "of", "and", "in" or "the").
         first = _first_terminals(parser)
         self._begins = [first is None or t.name in first for t in terminals]
+        # Whether a phrase can end where a window ends: the terminals phrases end with, each
+        # matched backward from the window's end (a window ending "… in an" is not parsed).
+        self._ends = None if first is None else _end_filter(parser)
         self._glue = [self._terminal_regex(t) for t in parser.terminals
                       if t.name in parser.lexer_conf.ignore]
         # Whether a terminal can match at a token is asked first of the token's own text, once
@@ -159,6 +162,8 @@ class ValueGrammar:
             return None
 
     def _parse(self, text: str) -> dict | None:
+        if self._ends is not None and not any(end.match(text) for end in self._ends):
+            return None  # no terminal a phrase ends with ends where the text does
         if self._values is not None:
             try:
                 return self._values.parse(text)
@@ -365,6 +370,55 @@ def _first_terminals(parser: Lark) -> set[str] | None:
         return set(parser.parse_interactive("").accepts())
     except (AttributeError, NotImplementedError, LarkError):
         return None
+
+
+def _end_filter(parser: Lark) -> list | None:
+    """The terminals an LALR grammar's phrases can end with, and those it ignores, as `regex`
+    patterns matched backward from a text's end (REVERSE: a match must end where the text
+    does). A text that none of them ends is no phrase: its last token (or the glue after it)
+    would be one of them. None where that cannot be worked out: no filter."""
+    rules = parser.rules
+    nullable: set = set()
+    grew = True
+    while grew:
+        grew = False
+        for rule in rules:
+            if rule.origin not in nullable and all(
+                    not sym.is_term and sym in nullable for sym in rule.expansion):
+                nullable.add(rule.origin)
+                grew = True
+    last: dict = {}  # nonterminal -> the terminals its phrases can end with
+    grew = True
+    while grew:
+        grew = False
+        for rule in rules:
+            ends = last.setdefault(rule.origin, set())
+            before = len(ends)
+            for sym in reversed(rule.expansion):
+                if sym.is_term:
+                    ends.add(sym.name)
+                    break
+                ends |= last.get(sym, set())
+                if sym not in nullable:
+                    break
+            grew = grew or len(ends) != before
+    starts = set(parser.options.start)
+    names = set().union(*(ends for origin, ends in last.items() if origin.name in starts))
+    if any(origin.name in starts for origin in nullable):
+        return None  # an empty phrase: every text "ends" one
+    by_name = {t.name: t for t in parser.terminals}
+    try:
+        return [_backward(by_name[name]) for name in sorted(names | set(parser.lexer_conf.ignore))]
+    except (KeyError, regex.error):
+        return None
+
+
+def _backward(terminal):
+    """A terminal as a `regex` pattern that matches backward from the end of the text."""
+    pattern = terminal.pattern
+    source = regex.escape(pattern.value) if isinstance(pattern, PatternStr) else pattern.value
+    flags = regex.REVERSE | regex.VERSION0 | (regex.IGNORECASE if "i" in pattern.flags else 0)
+    return regex.compile(source, flags)
 
 
 def _inline(rx: re.Pattern) -> str:
