@@ -691,14 +691,16 @@ def load(*paths) -> Engine:
     """An Engine for the rule files, grammars or folders in `paths` (the bundled pack if none).
     The built-in <quantity> and <date> grammars are always available."""
     from engine import cache
+    from engine.heap import collector_paused
 
     paths = paths or (bundled("rules"),)
     key = cache.pack_key(paths)
-    state = cache.load(key)
-    if isinstance(state, dict):
-        engine = Engine.__new__(Engine)
-        engine.__setstate__(state)
-        return engine
-    engine = Engine(load_rules(paths))
+    with collector_paused():
+        state = cache.load(key)
+        if isinstance(state, dict):
+            engine = Engine.__new__(Engine)
+            engine.__setstate__(state)
+            return engine
+        engine = Engine(load_rules(paths))
     cache.store(key, engine.cache_state())
     return engine

@@ -10,6 +10,7 @@ import sys
 
 import click
 
+from engine.errors import RuleError
 from engine.version import __version__
 
 RULES_OPTION = click.option(
@@ -18,13 +19,28 @@ RULES_OPTION = click.option(
 )
 
 
+_WHOLE_PROCESS = False  # whether the command is the process (entry()), which ends with it
+
+
 def _load(rules):
-    """Load an engine, turning rule errors into `file:line:col: message` and exit status 2."""
-    from engine.api import load
-    from engine.errors import RuleError
+    """Load an engine, turning rule errors into `file:line:col: message` and exit status 2.
+    Importing spaCy and the engine, the pack and spaCy's pipeline make long-lived objects by
+    the hundred thousand, which set the cyclic collector off a dozen times to free nothing:
+    it waits till they are made, and they are then frozen out of its sight (gc.freeze), as
+    they live as long as the command."""
+    import gc
+
+    from engine.heap import collector_paused
 
     try:
-        return load(*rules)
+        with collector_paused():
+            from engine.api import load
+
+            engine = load(*rules)
+            _ = engine.tokenizer.nlp  # every command that loads a pack tokenises
+            if _WHOLE_PROCESS:  # not where main() is called in a longer-lived process (tests)
+                gc.freeze()
+            return engine
     except RuleError as exc:
         click.echo(exc.format(), err=True)
         n = len(exc.diagnostics)
@@ -73,11 +89,11 @@ def run(inputs, rules, output, fmt, text_column, jobs) -> None:
     from collections import deque
     from functools import partial
 
+    eng = _load(rules)
     from engine.batch import extract_parallel
     from engine.inputs import read_inputs
     from engine.outputs import WRITERS, render
 
-    eng = _load(rules)
     writer = WRITERS[fmt](output)
     counts = {"documents": 0, "facts": 0, "errors": 0}
     order: deque = deque()  # every input as read: an InputDoc that failed to read, or None
@@ -503,6 +519,8 @@ def entry() -> None:
     teardown frees them one by one: 0.2-0.3 s after the last fact is written, in every
     command. Once click has run the command and closed its files, the process flushes its
     standard streams and ends at once; tests call `main` itself, which returns."""
+    global _WHOLE_PROCESS
+    _WHOLE_PROCESS = True
     try:
         main.main(prog_name="assay")
         code: object = 0

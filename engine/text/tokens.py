@@ -143,7 +143,9 @@ class Tokenizer:
         self.__init__()
 
     def _load(self) -> None:
-        with self._lock:
+        from engine.heap import collector_paused
+
+        with self._lock, collector_paused():
             if self._nlp is None:
                 import spacy
                 from spacy.attrs import IS_SPACE

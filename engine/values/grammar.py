@@ -121,8 +121,8 @@ class ValueGrammar:
         # them is never parsed (most windows start at "of", "and", "in" or "the").
         first = _first_terminals(parser)
         self._begins = [first is None or t.name in first for t in terminals]
-        # Whether a phrase can end where a window ends: the terminals phrases end with, each
-        # matched backward from the window's end (a window ending "… in an" is not parsed).
+        # Whether a phrase can end where a window ends: the terminals phrases end with, one of
+        # which must end there (a window ending "… in an" is not parsed).
         self._ends = None if first is None else _end_filter(parser)
         self._glue = [self._terminal_regex(t) for t in parser.terminals
                       if t.name in parser.lexer_conf.ignore]
@@ -162,7 +162,7 @@ class ValueGrammar:
             return None
 
     def _parse(self, text: str) -> dict | None:
-        if self._ends is not None and not any(end.match(text) for end in self._ends):
+        if self._ends is not None and self._ends.search(text) is None:
             return None  # no terminal a phrase ends with ends where the text does
         if self._values is not None:
             try:
@@ -372,11 +372,11 @@ def _first_terminals(parser: Lark) -> set[str] | None:
         return None
 
 
-def _end_filter(parser: Lark) -> list | None:
-    """The terminals an LALR grammar's phrases can end with, and those it ignores, as `regex`
-    patterns matched backward from a text's end (REVERSE: a match must end where the text
-    does). A text that none of them ends is no phrase: its last token (or the glue after it)
-    would be one of them. None where that cannot be worked out: no filter."""
+def _end_filter(parser: Lark) -> re.Pattern | None:
+    """The terminals an LALR grammar's phrases can end with, and those it ignores, as one
+    pattern whose matches end where the text does (as Lark's lexer reads them, with `re`). A
+    text that none of them ends is no phrase: its last token (or the glue after it) would be
+    one of them. None where that cannot be worked out: no filter."""
     rules = parser.rules
     nullable: set = set()
     grew = True
@@ -408,17 +408,11 @@ def _end_filter(parser: Lark) -> list | None:
         return None  # an empty phrase: every text "ends" one
     by_name = {t.name: t for t in parser.terminals}
     try:
-        return [_backward(by_name[name]) for name in sorted(names | set(parser.lexer_conf.ignore))]
-    except (KeyError, regex.error):
+        ends = [ValueGrammar._terminal_regex(by_name[name])
+                for name in sorted(names | set(parser.lexer_conf.ignore))]
+        return re.compile("(?:" + "|".join(_inline(rx) for rx in ends) + r")\Z")
+    except (KeyError, re.error):
         return None
-
-
-def _backward(terminal):
-    """A terminal as a `regex` pattern that matches backward from the end of the text."""
-    pattern = terminal.pattern
-    source = regex.escape(pattern.value) if isinstance(pattern, PatternStr) else pattern.value
-    flags = regex.REVERSE | regex.VERSION0 | (regex.IGNORECASE if "i" in pattern.flags else 0)
-    return regex.compile(source, flags)
 
 
 def _inline(rx: re.Pattern) -> str:
