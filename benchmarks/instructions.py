@@ -2,16 +2,18 @@
 time does: assay's conflict pack beside bare spaCy tokenisation on the same FA-KES texts, and
 the pack in other checkouts of assay (A/B of a change).
 
-    python benchmarks/instructions.py [--docs N] [--compare CHECKOUT ...]
+    python benchmarks/instructions.py [--docs N] [--first-pass] [--compare CHECKOUT ...]
 
 Each figure comes from a child process run under callgrind with counting off until it has made
-two warm passes; one more pass is then counted. The hash seed is fixed and BLAS kept to one
+two warm passes; one more pass is then counted. With --first-pass the pass counted is the first
+after loading (spaCy's pipeline made, no text seen): what every process, and every `--jobs`
+worker, pays anew for new words, windows and tests. The hash seed is fixed and BLAS kept to one
 thread, so that a count repeats to within 0.001% (on these machines wall and CPU time of the
-same pass vary by 5-40% from one minute to the next). Instructions are not time: cache
-misses and mispredicted branches cost nothing here. Use this to see what a change saves, and
-run.py, which times, for the bars. A CHECKOUT is a folder holding a built `engine/` (and its
-`rules/` and `grammars/`), such as a copy of the package made before the change. Needs
-valgrind; says so and exits 0 where it is missing. The last line is JSON.
+same pass vary by 5-40% from one minute to the next). Instructions are not time: cache misses
+and mispredicted branches cost nothing here. Use this to see what a change saves, and run.py,
+which times, for the bars. A CHECKOUT is a folder holding a built `engine/` (and its `rules/`
+and `grammars/`), such as a copy of the package made before the change. Needs valgrind; says so
+and exits 0 where it is missing. The last line is JSON.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ STEADY_ENV = {"PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREA
 def child(what: str, checkout: str, corpus: str, docs: int, signals: str) -> None:
     """Warm up, then make the counted pass between the parent's signals (files)."""
     sys.path.insert(0, checkout)
+    what, _, first = what.partition(":")
     texts = load_corpus(Path(corpus), False, docs)
     if what == "tokenize":
         import spacy
@@ -53,12 +56,14 @@ def child(what: str, checkout: str, corpus: str, docs: int, signals: str) -> Non
         if not engine.__file__.startswith(checkout):
             sys.exit(f"engine was imported from {engine.__file__}, not {checkout}")
         pack = engine.load()
+        _ = pack.tokenizer.nlp  # loading, not the pass: made before counting starts
 
         def one_pass() -> None:
             for n, text in enumerate(texts):
                 pack.extract(text, f"d{n}")
-    one_pass()
-    one_pass()
+    if not first:
+        one_pass()
+        one_pass()
     _signal(signals, "ready")
     _wait(signals, "go")
     one_pass()
@@ -79,7 +84,8 @@ def _wait(folder: str, name: str, timeout: float = 3600) -> None:
 
 
 def count(what: str, checkout: Path, corpus: Path, docs: int) -> int:
-    """Instructions of one warm pass, counted by callgrind in a child process."""
+    """Instructions of one pass (warm; the first with a `what` of "pack:first"), counted by
+    callgrind in a child process."""
     with tempfile.TemporaryDirectory(prefix="assay-instr-") as folder:
         command = ["valgrind", "--tool=callgrind", "--instr-atstart=no",
                    f"--callgrind-out-file={folder}/callgrind.out", sys.executable, __file__,
@@ -119,6 +125,8 @@ def main(argv=None) -> int:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--compare", type=Path, nargs="*", default=[],
                         help="other checkouts whose pack is counted on the same texts")
+    parser.add_argument("--first-pass", action="store_true",
+                        help="count the first pass after loading, not a warm one")
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -131,17 +139,20 @@ def main(argv=None) -> int:
     if not (shutil.which("valgrind") and shutil.which("callgrind_control")):
         print("skipped: valgrind (callgrind) is not installed", file=sys.stderr)
         return 0
-    print(f"instructions of one warm pass over the first {args.docs} FA-KES texts (callgrind)",
-          flush=True)
-    tokenize = count("tokenize", ROOT, args.corpus, args.docs)
+    kind = "first" if args.first_pass else "warm"
+    suffix = ":first" if args.first_pass else ""
+    print(f"instructions of one {kind} pass over the first {args.docs} FA-KES texts "
+          "(callgrind)", flush=True)
+    tokenize = count("tokenize" + suffix, ROOT, args.corpus, args.docs)
     print(f"{'spacy.blank tokenize':<40} {tokenize:>16,}", flush=True)
-    pack = count("pack", ROOT, args.corpus, args.docs)
+    pack = count("pack" + suffix, ROOT, args.corpus, args.docs)
     print(f"{'assay conflict pack (this checkout)':<40} {pack:>16,}  "
           f"tokenize/pack {tokenize / pack:.3f}", flush=True)
-    result = {"docs": args.docs, "tokenize_instructions": tokenize, "pack_instructions": pack,
+    result = {"docs": args.docs, "pass": kind, "tokenize_instructions": tokenize,
+              "pack_instructions": pack,
               "pack_vs_tokenize_instructions": round(tokenize / pack, 4), "compared": {}}
     for other in args.compare:
-        theirs = count("pack", other, args.corpus, args.docs)
+        theirs = count("pack" + suffix, other, args.corpus, args.docs)
         print(f"{'assay conflict pack, ' + str(other):<40} {theirs:>16,}  "
               f"this checkout {100 * (pack / theirs - 1):+.2f}%", flush=True)
         result["compared"][str(other)] = theirs

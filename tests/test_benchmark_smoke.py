@@ -35,12 +35,15 @@ def test_stages_smoke(capsys):
         result["seconds"])
 
 
-def test_instruction_counts_smoke(capsys):
+@pytest.mark.parametrize("first", [False, True], ids=["warm", "first-pass"])
+def test_instruction_counts_smoke(capsys, first):
     """Counted under valgrind where it is installed (the script says so and exits 0 where it
     is not); the counts are positive and the ratio is theirs."""
     if not shutil.which("valgrind"):
         pytest.skip("valgrind is not installed: benchmarks/instructions.py has nothing to run")
-    result = _main_output("instructions.py", ["--docs", "2"], capsys)
+    result = _main_output("instructions.py", ["--docs", "2", *(["--first-pass"] * first)],
+                          capsys)
+    assert result["pass"] == ("first" if first else "warm")
     assert result["tokenize_instructions"] > 0 and result["pack_instructions"] > 0
     assert result["pack_vs_tokenize_instructions"] == round(
         result["tokenize_instructions"] / result["pack_instructions"], 4)
