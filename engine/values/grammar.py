@@ -167,9 +167,7 @@ class ValueGrammar:
         if self._values is not None:
             try:
                 return self._values.parse(text)
-            except (UnexpectedInput, LarkError):
-                return None
-            except Exception:  # noqa: BLE001 - a transformer's: no value can be made ("a nine"), as value() says
+            except Exception:  # not a phrase, or the transformer can make no value ("a nine")
                 return None
         tree = self.tree(text)
         if tree is None:
