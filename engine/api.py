@@ -548,7 +548,7 @@ class Engine:
         is_date = False
         key, value = _span_value(program, role, ctx, s, e)
         if key == ("value", "date"):
-            arg["value"] = resolve_date(value, doc.base_date)
+            arg["value"] = _resolved(value, doc)
             is_date = not value.get("since")
         elif key is not None:
             arg.update(_span_fields(key, value))
@@ -608,8 +608,14 @@ class _SentenceDates:
             return None
         start, end, value = found
         if (start, end) not in self._resolved:
-            self._resolved[start, end] = resolve_date(value, self._doc.base_date)
+            self._resolved[start, end] = _resolved(value, self._doc)
         return self._resolved[start, end]
+
+
+def _resolved(value: dict, doc: Document) -> str | None:
+    """A date's ISO value; the document's base date is looked for (its dateline parsed) only
+    for a date that needs one: "March 5, 2016" carries its year, "on Tuesday" does not."""
+    return resolve_date(value, doc.base_date if value.get("needs_base") else None)
 
 
 def _span_value(program: Program, role: str, ctx: MatchContext, s: int,
