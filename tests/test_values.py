@@ -4,6 +4,8 @@ fact dates, analysts' own grammars, and `assay parse`."""
 from __future__ import annotations
 
 import json
+import re
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -391,11 +393,13 @@ def _reference_find(grammar, tokens, text):
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(_WORDS + [",", "and", "the"]), min_size=1, max_size=14),
-       st.booleans())
-def test_find_equals_the_token_by_token_reference(words, glued):
+       st.sampled_from([" ", "", "  ", "\t", "\n", "\xa0", "\u2009"]))
+def test_find_equals_the_token_by_token_reference(words, separator):
     """find() skips what cannot give a value (words no terminal can begin at, windows whose
-    first token can begin no phrase); the reference parses every window."""
-    text = ("" if glued else " ").join(words)
+    first token can begin no phrase, terminals matched at a word followed by white space
+    where the word's own reach says it); the reference matches every terminal at every token
+    and parses every window."""
+    text = separator.join(words)
     tokens = get_tokenizer().tokens(text)
     texts, starts = [t.text for t in tokens], [t.start for t in tokens]
     for name in ("quantity", "date"):
@@ -405,6 +409,34 @@ def test_find_equals_the_token_by_token_reference(words, glued):
         # as the engine asks, with the positions of the words that are not inert
         active = [i for i, word in enumerate(texts) if not grammar.inert(word)]
         assert grammar.find_words(texts, starts, text, active) == want, (name, text)
+
+
+@pytest.mark.parametrize(("pattern", "one_word"), [
+    (r"(zero|one|two)(?![a-z])", True),
+    (r"\d{1,3}(,\d{3})+(\.\d+)?(?![\d,]|\.\d)", True),
+    (r"[-–—]", True),
+    (r"[^\s,]+", True),
+    (r"(up\s+to|over)(?![a-z])", False),  # reads on into the next word
+    (r"a few", False),
+    (r"[^,]+", False),  # a negated class that takes white space
+    (r"\w.", False),
+    (r"(?<=\d)th", False),  # looks behind the token
+    (r"\bkm", False),
+    (r"km$", False),
+    (r"(a)\1", False),
+])
+def test_which_terminals_read_one_word(pattern, one_word):
+    """A terminal whose match at a token is worked out once per word must read nothing past
+    the first white space after it (grammar._reads_one_word)."""
+    from engine.values.grammar import _reads_one_word
+
+    assert _reads_one_word(re.compile(pattern, re.IGNORECASE)) is one_word
+
+
+def test_white_space_is_what_str_isspace_says():
+    from engine.values.grammar import _SPACES
+
+    assert sorted(_SPACES) == [c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()]
 
 
 def test_number_fields_are_ints_unless_written_with_a_decimal_point():

@@ -16,6 +16,8 @@ from functools import lru_cache
 from itertools import compress, count, repeat
 from operator import is_not
 from pathlib import Path
+from re import _constants as sre
+from re import _parser as sre_parse
 from typing import Any
 
 import regex
@@ -31,7 +33,7 @@ MAX_TOKENS = 10
 # nor kept in the parse cache. A longer word begins no phrase: the `regex` module's partial
 # match, which decides that, takes time quadratic in the word (a 160,000-digit number, 1.3 s).
 MAX_WINDOW_CHARS = 1_000
-_INERT = ((), False, False)  # what most words can do: begin no terminal, not be glue
+_INERT = ((), False, False, (), 0)  # what most words can do: begin no terminal, not be glue
 _HEAD = 3  # a word's first characters, which rule out most terminals for it (_can_begin)
 BUILTIN = ("quantity", "date")
 CONVERSIONS = ("text", "lower", "number", "quantity", "date")
@@ -130,10 +132,15 @@ class ValueGrammar:
         # per word (see _prefix_filter): most words can begin none, and trying each terminal
         # at each token was the grammars' main cost. _words: text -> (the `match` methods of
         # the terminals that can start at such a token, whether it is glue, whether a phrase
-        # can begin at it).
+        # can begin at it, the `match` methods of those of them that can read past the word,
+        # and how far the others reach into the word where white space follows it).
         self._prefix = _prefix_filter("|".join(_inline(rx) for rx in self._starts))
         self._prefixes = [_prefix_filter(_inline(rx)) for rx in self._starts]
-        self._words: dict[str, tuple[tuple[Callable, ...], bool, bool]] = {}
+        # Terminals whose match at a token reads no further than the first white space after
+        # it (_reads_one_word): at a token followed by white space their reach is the word's
+        # own, worked out once per word rather than matched at every token.
+        self._local = [_reads_one_word(rx) for rx in self._starts]
+        self._words: dict[str, tuple] = {}
         self._heads: dict[str, tuple[int, ...]] = {}  # a word's head -> _can_begin
         self._last_text: tuple[str | None, bool] = (None, False)  # _invisible_in's memo
         self.parse = lru_cache(maxsize=20_000)(self._parse)
@@ -246,12 +253,16 @@ class ValueGrammar:
         glued = []  # tokens the grammar ignores
         # only the tokens whose word does something are visited (a quarter of them)
         for i in active:
-            matchers, is_glue, _ = infos[i]
+            matchers, is_glue, _, wider, local = infos[i]
             if is_glue:
                 glued.append(i)
             if not matchers:
                 continue
             at = reach = offsets[i]
+            end = at + len(words[i])
+            if end == len(text) or text[end].isspace():
+                reach += local  # the terminals that stay in the word: known per word
+                matchers = wider
             for match in matchers:
                 m = match(text, at)
                 if m is not None and m.end() > reach:
@@ -313,8 +324,13 @@ class ValueGrammar:
             prefixes = self._prefixes
             able = [k for k in self._can_begin(word[:_HEAD])
                     if prefixes[k] is None or prefixes[k].match(word, partial=True) is not None]
+        alone = word + " "  # the word followed by white space, as most tokens are
+        reach = max((m.end() for k in able
+                     if self._local[k] and (m := self._starts[k].match(alone)) is not None),
+                    default=0)
         info = (tuple(self._starts[k].match for k in able),
-                any(rx.fullmatch(word) for rx in self._glue), any(self._begins[k] for k in able))
+                any(rx.fullmatch(word) for rx in self._glue), any(self._begins[k] for k in able),
+                tuple(self._starts[k].match for k in able if not self._local[k]), reach)
         self._words[word] = info = _INERT if info == _INERT else info
         return info
 
@@ -411,6 +427,77 @@ def _end_filter(parser: Lark) -> re.Pattern | None:
         return re.compile("(?:" + "|".join(_inline(rx) for rx in ends) + r")\Z")
     except (KeyError, re.error):
         return None
+
+
+# White space, as `re` reads it (\s, str.isspace), and how a character class's categories
+# treat it.
+_SPACES = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+           + "".join(map(chr, range(0x2000, 0x200b))) + "\u2028\u2029\u202f\u205f\u3000")
+_SPACE_IN_CATEGORY = {sre.CATEGORY_DIGIT: False, sre.CATEGORY_NOT_DIGIT: True,
+                      sre.CATEGORY_SPACE: True, sre.CATEGORY_NOT_SPACE: False,
+                      sre.CATEGORY_WORD: False, sre.CATEGORY_NOT_WORD: True}
+
+
+def _reads_one_word(rx: re.Pattern) -> bool:
+    """Whether a match of `rx` at a position reads nothing past the first white space from
+    there: nothing in it (lookaheads included) can consume white space, and nothing looks
+    behind or at the ends of the text (anchors, \\b, lookbehind, back references). Such a
+    match at a token followed by white space is the same as at the word alone followed by a
+    space, whatever the text around it; where this cannot be shown, False."""
+    try:
+        parsed = sre_parse.parse(rx.pattern, rx.flags)
+    except (re.error, RecursionError):
+        return False
+    return _no_space_read(parsed.data)
+
+
+def _no_space_read(items) -> bool:
+    for op, arg in items:
+        if op == sre.LITERAL:
+            if chr(arg).isspace():
+                return False
+        elif op == sre.IN:
+            if not _class_spares_spaces(arg):
+                return False
+        elif op == sre.BRANCH:
+            if not all(_no_space_read(option) for option in arg[1]):
+                return False
+        elif op == sre.SUBPATTERN:
+            if not _no_space_read(arg[3]):
+                return False
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+            if not _no_space_read(arg[2]):
+                return False
+        elif op == sre.ATOMIC_GROUP:
+            if not _no_space_read(arg):
+                return False
+        elif op in (sre.ASSERT, sre.ASSERT_NOT):
+            if arg[0] != 1 or not _no_space_read(arg[1]):  # lookbehind reads before the token
+                return False
+        else:  # ANY, NOT_LITERAL, AT (anchors, \\b), group references, or unknown
+            return False
+    return True
+
+
+def _class_spares_spaces(items) -> bool:
+    """Whether a character class (sre's IN) matches no white space character."""
+    negated = bool(items) and items[0][0] == sre.NEGATE
+    for space in _SPACES:
+        code, member = ord(space), False
+        for op, arg in items:
+            if op == sre.LITERAL:
+                member = member or arg == code
+            elif op == sre.RANGE:
+                member = member or arg[0] <= code <= arg[1]
+            elif op == sre.CATEGORY:
+                if arg not in _SPACE_IN_CATEGORY:
+                    return False
+                member = member or _SPACE_IN_CATEGORY[arg]
+            elif op != sre.NEGATE:
+                return False  # an item not known here
+        if member != negated:
+            return False
+    return True
 
 
 def _inline(rx: re.Pattern) -> str:
