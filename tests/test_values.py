@@ -547,6 +547,23 @@ def test_built_in_values_made_during_the_parse_equal_the_tree_transformed(name, 
     assert grammar._parse(text) == expected
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(["quantity", "date"]),
+       st.lists(st.sampled_from(_WORDS + ["a few", "3-4", "mid-2015", "12km"]), min_size=1,
+                max_size=6),
+       st.sampled_from([" ", "", "\t", "\xa0", "  "]), st.sampled_from(["", " ", "\n"]))
+def test_the_end_filter_searches_the_last_word_as_it_would_the_whole_text(name, words,
+                                                                            separator, tail):
+    """The end filter tries the terminals that read one word only on the text's last word:
+    it answers as searching the whole text for every end terminal would."""
+    from engine.values.grammar import _ends_text
+
+    one_word, others = builtin_grammar(name)._ends
+    text = separator.join(words) + tail
+    whole = any(rx is not None and rx.search(text) is not None for rx in (one_word, others))
+    assert _ends_text((one_word, others), text) == whole
+
+
 def test_a_window_no_phrase_can_end_is_not_parsed_and_the_rest_are(tmp_path):
     """A grammar's phrases end with some terminals only (here a number or a unit): a text
     that ends otherwise is no phrase, found without a parse; every other text is parsed, and

@@ -169,7 +169,7 @@ class ValueGrammar:
             return None
 
     def _parse(self, text: str) -> dict | None:
-        if self._ends is not None and self._ends.search(text) is None:
+        if self._ends is not None and not _ends_text(self._ends, text):
             return None  # no terminal a phrase ends with ends where the text does
         if self._values is not None:
             try:
@@ -386,11 +386,13 @@ def _first_terminals(parser: Lark) -> set[str] | None:
         return None
 
 
-def _end_filter(parser: Lark) -> re.Pattern | None:
-    """The terminals an LALR grammar's phrases can end with, and those it ignores, as one
-    pattern whose matches end where the text does (as Lark's lexer reads them, with `re`). A
+def _end_filter(parser: Lark) -> tuple[re.Pattern | None, re.Pattern | None] | None:
+    """The terminals an LALR grammar's phrases can end with, and those it ignores, as
+    patterns whose matches end where the text does (as Lark's lexer reads them, with `re`). A
     text that none of them ends is no phrase: its last token (or the glue after it) would be
-    one of them. None where that cannot be worked out: no filter."""
+    one of them. Two patterns: the terminals that read one word (_reads_one_word), whose match
+    there lies in the text's last word, and the others, tried on the whole text (see
+    _ends_text). None where that cannot be worked out: no filter."""
     rules = parser.rules
     nullable: set = set()
     grew = True
@@ -424,9 +426,30 @@ def _end_filter(parser: Lark) -> re.Pattern | None:
     try:
         ends = [ValueGrammar._terminal_regex(by_name[name])
                 for name in sorted(names | set(parser.lexer_conf.ignore))]
-        return re.compile("(?:" + "|".join(_inline(rx) for rx in ends) + r")\Z")
+        one_word = [rx for rx in ends if _reads_one_word(rx)]
+        return (_ending(one_word), _ending([rx for rx in ends if rx not in one_word]))
     except (KeyError, re.error):
         return None
+
+
+def _ending(terminals: list[re.Pattern]) -> re.Pattern | None:
+    """One pattern matching where one of `terminals` ends the text; None for none."""
+    if not terminals:
+        return None
+    return re.compile("(?:" + "|".join(_inline(rx) for rx in terminals) + r")\Z")
+
+
+def _ends_text(ends: tuple[re.Pattern | None, re.Pattern | None], text: str) -> bool:
+    """Whether one of _end_filter's terminals ends `text`. A search tries every position of
+    the text: the one-word terminals, which are most of them, are tried only from the start
+    of the text's last word on (a match of theirs has no white space in it), the others on
+    the whole text."""
+    one_word, others = ends
+    if one_word is not None:
+        last = text.rsplit(None, 1)
+        if one_word.search(text, len(text) - len(last[-1]) if last else 0) is not None:
+            return True
+    return others is not None and others.search(text) is not None
 
 
 # White space, as `re` reads it (\s, str.isspace), and how a character class's categories
