@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import compress, count, repeat
@@ -128,6 +127,10 @@ class ValueGrammar:
         self._ends = None if first is None else _end_filter(parser)
         self._glue = [self._terminal_regex(t) for t in parser.terminals
                       if t.name in parser.lexer_conf.ignore]
+        # whether a word is all glue, asked of every new word: one match (an alternation
+        # matches a whole word where one of its terminals does)
+        self._is_glue = (re.compile("|".join(_inline(rx) for rx in self._glue)).fullmatch
+                         if self._glue else None)
         # Whether a terminal can match at a token is asked first of the token's own text, once
         # per word (see _prefix_filter): most words can begin none, and trying each terminal
         # at each token was the grammars' main cost. _words: text -> (the `match` methods of
@@ -308,10 +311,10 @@ class ValueGrammar:
                         out.append((s, e, value))
         return out
 
-    def _word(self, word: str) -> tuple[tuple[Callable, ...], bool, bool]:
-        """What a token with this text can do: the terminals whose match can begin at it,
-        whether the grammar ignores it (glue), and whether one of those terminals can begin a
-        phrase."""
+    def _word(self, word: str) -> tuple:
+        """What a token with this text can do (see _words): the terminals whose match can
+        begin at it, whether the grammar ignores it (glue), whether one of those terminals can
+        begin a phrase, and how far they reach. Most words do nothing: _INERT, made at once."""
         if len(self._words) >= 200_000:
             self._words.clear()
         if len(self._heads) >= 200_000:  # heads of three characters, in every script there is
@@ -324,14 +327,18 @@ class ValueGrammar:
             prefixes = self._prefixes
             able = [k for k in self._can_begin(word[:_HEAD])
                     if prefixes[k] is None or prefixes[k].match(word, partial=True) is not None]
+        glue = self._is_glue is not None and self._is_glue(word) is not None
+        if not able and not glue:
+            self._words[word] = _INERT
+            return _INERT
         alone = word + " "  # the word followed by white space, as most tokens are
         reach = max((m.end() for k in able
                      if self._local[k] and (m := self._starts[k].match(alone)) is not None),
                     default=0)
-        info = (tuple(self._starts[k].match for k in able),
-                any(rx.fullmatch(word) for rx in self._glue), any(self._begins[k] for k in able),
+        info = (tuple(self._starts[k].match for k in able), glue,
+                any(self._begins[k] for k in able),
                 tuple(self._starts[k].match for k in able if not self._local[k]), reach)
-        self._words[word] = info = _INERT if info == _INERT else info
+        self._words[word] = info
         return info
 
     def _can_begin(self, head: str) -> tuple[int, ...]:
