@@ -482,6 +482,7 @@ def _reads_one_word(rx: re.Pattern) -> bool:
 
 
 def _no_space_read(items) -> bool:
+    """_reads_one_word over a parsed pattern's items (sre's (op, argument) pairs)."""
     for op, arg in items:
         if op == sre.LITERAL:
             if chr(arg).isspace():
