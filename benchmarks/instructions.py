@@ -5,7 +5,9 @@ the pack in other checkouts of assay (A/B of a change).
     python benchmarks/instructions.py [--docs N] [--first-pass] [--compare CHECKOUT ...]
 
 Each figure comes from a child process run under callgrind with counting off until it has made
-two warm passes; one more pass is then counted. With --first-pass the pass counted is the first
+two warm passes; one more pass is then counted, with the heap made so far frozen (gc.freeze, as
+`assay run` freezes what it loaded), so that no full collection lands in one checkout's counted
+pass and not in another's. With --first-pass the pass counted is the first
 after loading (spaCy's pipeline made, no text seen): what every process, and every `--jobs`
 worker, pays anew for new words, windows and tests. The hash seed is fixed and BLAS kept to one
 thread, so that a count repeats to within 0.001% (on these machines wall and CPU time of the
@@ -19,6 +21,7 @@ and exits 0 where it is missing. The last line is JSON.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import re
@@ -64,6 +67,12 @@ def child(what: str, checkout: str, corpus: str, docs: int, signals: str) -> Non
     if not first:
         one_pass()
         one_pass()
+    # The heap so far (spaCy, the pack, the memos of the passes before) is frozen, as `assay
+    # run` freezes what it loaded: otherwise a full collection walking all of it lands in the
+    # counted pass or not as allocation counts happen to fall, which moved one checkout's
+    # count by 3% against another's for nothing either changed (fifteenth session).
+    gc.collect()
+    gc.freeze()
     _signal(signals, "ready")
     _wait(signals, "go")
     one_pass()

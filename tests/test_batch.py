@@ -16,7 +16,8 @@ TEXTS = ["Government and PMF forces recaptured up to 45 villages.",
          "Iraqi troops retook seven villages south of Mosul."] * 7
 
 
-def test_jobs_1_and_2_give_identical_output(tmp_path, seeds_dir):
+def test_jobs_1_and_2_give_identical_output(tmp_path, seeds_dir, monkeypatch):
+    monkeypatch.setattr("engine.batch.CHUNK", 4)  # several chunks, so both workers take some
     lines = [json.dumps({"id": f"d{i}", "text": t}) for i, t in enumerate(TEXTS)]
     lines.insert(5, "not json")  # an unreadable input keeps its place too
     path = tmp_path / "in.jsonl"
@@ -35,9 +36,10 @@ def test_jobs_1_and_2_give_identical_output(tmp_path, seeds_dir):
     assert positions == sorted(positions) and "in:6" in docs
 
 
-def test_extract_parallel_streams_in_order(bundled_engine):
+def test_extract_parallel_streams_in_order(bundled_engine, monkeypatch):
     import gc
 
+    monkeypatch.setattr("engine.batch.CHUNK", 4)
     docs = ((f"d{i}", t) for i, t in enumerate(TEXTS))
     results = list(extract_parallel(bundled_engine, docs, 2))
     assert gc.get_freeze_count() == 0  # the run's freeze of the heap is undone after it
@@ -47,8 +49,9 @@ def test_extract_parallel_streams_in_order(bundled_engine):
         [f.to_dict() for f in r.facts] for r in serial]
 
 
-def test_documents_without_ids_are_numbered_across_the_stream(bundled_engine):
+def test_documents_without_ids_are_numbered_across_the_stream(bundled_engine, monkeypatch):
     """doc<n> counts documents in the whole input, not within each worker's batch."""
+    monkeypatch.setattr("engine.batch.CHUNK", 3)
     docs = [{"text": t} for t in TEXTS]
     ids = [r.doc for r in extract_parallel(bundled_engine, docs, 2)]
     assert ids == [f"doc{i}" for i in range(len(TEXTS))]
@@ -129,3 +132,17 @@ def test_threads_sharing_an_engine_get_the_facts_one_thread_gets(seeds_dir):
         got = list(pool.map(lambda i: [f.to_dict() for f in shared.extract(texts[i], f"d{i}")],
                             [i for _ in range(3) for i in range(len(texts))]))
     assert got == expected * 3
+
+
+def test_chunks_close_at_a_count_of_documents_or_of_characters(bundled_engine):
+    """A task holds up to CHUNK documents, fewer where they hold CHUNK_CHARS of text, in
+    whatever form documents come (so what is in flight stays small for long documents)."""
+    from engine.batch import _chunks
+
+    short = ["a" * 10] * 7
+    assert [len(c) for c in _chunks(short, 3, 1_000)] == [3, 3, 1]
+    long = [("d1", "x" * 600), {"id": "d2", "text": "y" * 600}, "z" * 600, ("d4", "w" * 10)]
+    assert [len(c) for c in _chunks(long, 64, 1_000)] == [2, 2]
+    big = bundled_engine.document("x" * 1_200, "big")
+    assert [len(c) for c in _chunks([big, "tiny", big], 64, 1_000)] == [1, 2]
+    assert list(_chunks([], 3, 10)) == []
