@@ -18,9 +18,9 @@ from engine.api import Engine
 
 # A task is a chunk of documents: up to CHUNK of them, or fewer where they hold CHUNK_CHARS
 # of text. Each task costs the parent a round trip (pickling, a pipe, a result to unpickle),
-# paid on the cores the workers need: chunks of 8 short news articles cost it 0.3 s more CPU
-# over FA-KES ten times over than chunks of 32 (fifteenth session). The text bound keeps what
-# is in flight small whatever the documents' size.
+# paid on the cores the workers need: over FA-KES ten times over, chunks of 8 short news
+# articles cost it 0.4-0.9 s more CPU than these (fifteenth session). The text bound keeps
+# what is in flight small whatever the documents' size.
 CHUNK = 64
 CHUNK_CHARS = 64_000
 WINDOW = 4  # chunks in flight per worker
