@@ -120,3 +120,19 @@ def test_every_line_break_ends_a_sentence():
 def test_a_token_of_invisible_characters_alone_is_space():
     (sentence,) = make_document("Militants \u200b killed \u2060 civilians", "d").sentences
     assert [form.text for form in sentence.forms] == ["Militants", "killed", "civilians"]
+
+
+def test_the_tokenizer_keeps_the_chunks_of_a_corpus_not_spacys_ten_thousand():
+    """spaCy 3.8 keeps the tokens of 10,000 text chunks and splits every other chunk anew each
+    time it comes back (FA-KES alone has 15,326). The engine's tokenizer keeps many more, and
+    tokenises alike past spaCy's limit."""
+    tokenizer = get_tokenizer().nlp.tokenizer
+    if not hasattr(tokenizer, "max_cache_size"):
+        pytest.skip("spaCy before 3.8 keeps every chunk")
+    from engine.text.tokens import TOKENIZER_CACHE_CHUNKS
+
+    assert tokenizer.max_cache_size == TOKENIZER_CACHE_CHUNKS >= 100_000
+    text = " ".join(f"(w{k}-x)." for k in range(12_000))
+    first = [t.text for t in get_tokenizer().nlp.make_doc(text)]
+    again = [t.text for t in get_tokenizer().nlp.make_doc(text)]
+    assert first == again and first[:6] == ["(", "w0", "-", "x", ")", "."]

@@ -41,6 +41,13 @@ MAX_TEXT_CHARS = 10_000_000  # the longest text tokenised: a document's limit (a
 # The compiled matcher memoises token tests for the first MAX_FORM_IDS forms (most of any
 # corpus's tokens; engine/matching/_vm.pyx).
 MAX_FORM_IDS = 1 << 16
+# Text chunks (between spaces) whose tokens spaCy's tokenizer keeps, instead of splitting their
+# affixes again each time they come back. spaCy keeps 10,000 (from 3.8), fewer than FA-KES's
+# 15,326 alone: past them every new chunk is split anew, which made the bare tokenisation of
+# FA-KES cost 66% more instructions than with room for all (docs/performance.md, sixteenth
+# session). A kept chunk costs about 260 bytes; this bounds the cache at ~26 MB, against the
+# lexemes spaCy's vocabulary keeps for every word it has met (~350 bytes each, unbounded).
+TOKENIZER_CACHE_CHUNKS = 100_000
 _DIGITS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^[+-]?\d+(?:\.\d+)?$")
 
 
@@ -159,6 +166,8 @@ class Tokenizer:
                 # take; its tokenizer alone is linear. The engine has its own limit
                 # (api.MAX_DOCUMENT_CHARS), said in its own words.
                 nlp.max_length = MAX_TEXT_CHARS
+                if hasattr(nlp.tokenizer, "max_cache_size"):  # spaCy 3.8 on; unbounded before
+                    nlp.tokenizer.max_cache_size = TOKENIZER_CACHE_CHUNKS
                 self._nlp = nlp
 
     @property
