@@ -486,8 +486,11 @@ cdef inline object _slot(list slots, int key):
 
 
 cdef inline void _set_slot(list slots, int key, object value):
-    if key >= len(slots):
-        slots.extend([None] * (key + 1 - len(slots)))
+    """slots[key] = value, the list grown to hold it: at least doubled, as a sentence's
+    lists grow a key at a time from empty (a list made and copied per key cost 1% of a pass)."""
+    cdef Py_ssize_t size = len(slots)
+    if key >= size:
+        slots.extend([None] * (max(key + 1, 2 * size, 16) - size))
     slots[key] = value
 
 
