@@ -75,6 +75,9 @@ def _compile_one(root: Path, target: Path, source: str) -> Path:
     copy = work / source  # Cython writes its .c beside the source: keep the checkout clean
     copy.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(root / source, copy)
+    declarations = (root / source).with_suffix(".pxd")  # C types for a plain module
+    if source in PYTHON_SOURCES and declarations.exists():
+        shutil.copy(declarations, copy.with_suffix(".pxd"))
     directives = PYTHON_DIRECTIVES if source in PYTHON_SOURCES else {}
     cwd = os.getcwd()
     os.chdir(work)

@@ -12,8 +12,6 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import compress, count, repeat
-from operator import is_not
 from pathlib import Path
 from re import _constants as sre
 from re import _parser as sre_parse
@@ -238,78 +236,9 @@ class ValueGrammar:
 
     def _find_words(self, words: list[str], offsets: list[int], text: str,
                     active: list[int] | None = None) -> list[tuple[int, int, dict]]:
-        known = self._words
         if active is None:
-            try:
-                infos = list(map(known.__getitem__, words))
-            except KeyError:  # a word met for the first time
-                infos = [known.get(word) or self._word(word) for word in words]
-            active = list(compress(count(), map(is_not, infos, repeat(_INERT))))
-        else:
-            infos = [_INERT] * len(words)
-            for i in active:
-                infos[i] = known.get(words[i]) or self._word(words[i])
-        n = len(words)
-        # a token takes part if some terminal matches at its start; a match marks every token
-        # it reaches ("as many as" starts at "as" and covers "many")
-        part: set[int] = set()  # tokens a terminal starts at or runs over
-        glued = []  # tokens the grammar ignores
-        # only the tokens whose word does something are visited (a quarter of them)
-        for i in active:
-            matchers, is_glue, _, wider, local = infos[i]
-            if is_glue:
-                glued.append(i)
-            if not matchers:
-                continue
-            at = reach = offsets[i]
-            end = at + len(words[i])
-            if end == len(text) or text[end].isspace():
-                reach += local  # the terminals that stay in the word: known per word
-                matchers = wider
-            for match in matchers:
-                m = match(text, at)
-                if m is not None and m.end() > reach:
-                    reach = m.end()
-            if reach > at:  # "as many as" starts at "as" and covers "many"
-                part.add(i)
-                j = i + 1
-                while j < n and offsets[j] < reach:
-                    part.add(j)
-                    j += 1
-        if not part:
-            return []  # no terminal anywhere: the common case
-        # what the grammar ignores (commas in dates) joins phrases, but no window starts or
-        # ends with it
-        glue = set(glued) - part
-        out = []
-        positions = sorted(part | glue)
-        parse = self.parse
-        k, size = 0, len(positions)
-        while k < size:
-            first = last = positions[k]  # a run of consecutive tokens, first..last
-            while k + 1 < size and positions[k + 1] == last + 1:
-                k += 1
-                last = positions[k]
-            k += 1
-            if first == last:  # most runs are one word: one window
-                if infos[first][2] and first not in glue:
-                    value = parse(words[first])
-                    if value is not None:
-                        out.append((first, first + 1, value))
-                continue
-            for s in range(first, last + 1):
-                if not infos[s][2] or s in glue:
-                    continue
-                for e in range(min(last + 1, s + MAX_TOKENS), s, -1):
-                    if e - 1 in glue:
-                        continue
-                    end = offsets[e - 1] + len(words[e - 1])
-                    if end - offsets[s] > MAX_WINDOW_CHARS:
-                        continue
-                    value = parse(text[offsets[s]:end])
-                    if value is not None:
-                        out.append((s, e, value))
-        return out
+            active = list(range(len(words)))
+        return _phrases(self._words, self._word, active, words, offsets, text, self.parse)
 
     def _word(self, word: str) -> tuple:
         """What a token with this text can do (see _words): the terminals whose match can
@@ -367,6 +296,81 @@ class ValueGrammar:
 # without; and how much text after a sentence's last token its terminals may read.
 _INVISIBLE = regex.compile(r"\p{Cf}")
 _CONTEXT_CHARS = 64
+
+
+def _phrases(known: dict, word_info, active: list, words: list, offsets: list, text: str,
+             parse) -> list:
+    """ValueGrammar.find_words' windows and their values, for the tokens at positions `active`
+    (the others' words are inert): `known` is what each word can do (ValueGrammar._words),
+    `word_info` works it out for a new word. A plain function, so that the build types its
+    loops (grammar.pxd): they visit every active token of every sentence a grammar is asked
+    of."""
+    n = len(words)
+    size = len(text)
+    # per token: 1, a terminal starts at or runs over it ("as many as" starts at "as" and
+    # covers "many"); 2, the grammar ignores it (glue); 4, a phrase can begin at it
+    marks = bytearray(n)
+    for i in active:
+        word = words[i]
+        info = known.get(word)
+        if info is None:
+            info = word_info(word)
+        if info[1]:
+            marks[i] |= 2
+        if info[2]:
+            marks[i] |= 4
+        matchers = info[0]
+        if not matchers:
+            continue
+        at = reach = offsets[i]
+        end = at + len(word)
+        if end == size or text[end].isspace():
+            reach += info[4]  # the terminals that stay in the word: known per word
+            matchers = info[3]
+        for match in matchers:
+            m = match(text, at)
+            if m is not None:
+                stop = m.end()
+                if stop > reach:
+                    reach = stop
+        if reach > at:
+            marks[i] |= 1
+            j = i + 1
+            while j < n and offsets[j] < reach:
+                marks[j] |= 1
+                j += 1
+    out = []
+    # runs of consecutive tokens marked 1 or 2, first..last; what the grammar ignores (commas
+    # in dates, marked 2 but not 1) joins phrases, but no window starts or ends with it
+    k = 0
+    while k < n:
+        if not marks[k] & 3:
+            k += 1
+            continue
+        first = k
+        while k + 1 < n and marks[k + 1] & 3:
+            k += 1
+        last = k
+        k += 1
+        if first == last:  # most runs are one word: one window
+            if marks[first] & 4 and marks[first] & 3 != 2:
+                value = parse(words[first])
+                if value is not None:
+                    out.append((first, first + 1, value))
+            continue
+        for s in range(first, last + 1):
+            if marks[s] & 4 == 0 or marks[s] & 3 == 2:
+                continue
+            for e in range(min(last + 1, s + MAX_TOKENS), s, -1):
+                if marks[e - 1] & 3 == 2:
+                    continue
+                stop = offsets[e - 1] + len(words[e - 1])
+                if stop - offsets[s] > MAX_WINDOW_CHARS:
+                    continue
+                value = parse(text[offsets[s]:stop])
+                if value is not None:
+                    out.append((s, e, value))
+    return out
 
 
 def _visible_tokens(words: list[str], offsets: list[int], stretch: str,
