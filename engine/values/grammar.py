@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from re import _constants as sre
 from re import _parser as sre_parse
@@ -30,6 +29,9 @@ MAX_TOKENS = 10
 # nor kept in the parse cache. A longer word begins no phrase: the `regex` module's partial
 # match, which decides that, takes time quadratic in the word (a 160,000-digit number, 1.3 s).
 MAX_WINDOW_CHARS = 1_000
+# Windows whose values a grammar keeps (ValueGrammar._parsed), all forgotten when it is full.
+MAX_PARSED = 20_000
+_UNPARSED = object()  # a window not parsed yet
 _INERT = ((), False, False, (), 0)  # what most words can do: begin no terminal, not be glue
 _HEAD = 3  # a word's first characters, which rule out most terminals for it (_can_begin)
 BUILTIN = ("quantity", "date")
@@ -144,7 +146,8 @@ class ValueGrammar:
         self._words: dict[str, tuple] = {}
         self._heads: dict[str, tuple[int, ...]] = {}  # a word's head -> _can_begin
         self._last_text: tuple[str | None, bool] = (None, False)  # _invisible_in's memo
-        self.parse = lru_cache(maxsize=20_000)(self._parse)
+        # phrase text -> value (None: no phrase), asked by _phrases without a call per window
+        self._parsed: dict[str, dict | None] = {}
 
     @staticmethod
     def _terminal_regex(terminal) -> re.Pattern:
@@ -168,6 +171,16 @@ class ValueGrammar:
             return self.parser.parse(text)
         except (UnexpectedInput, LarkError):
             return None
+
+    def parse(self, text: str) -> dict | None:
+        """The value of a phrase, None if `text` is none (memoised: the same windows come
+        back in sentence after sentence)."""
+        value = self._parsed.get(text, _UNPARSED)
+        if value is _UNPARSED:
+            if len(self._parsed) >= MAX_PARSED:
+                self._parsed.clear()
+            value = self._parsed[text] = self._parse(text)
+        return value
 
     def _parse(self, text: str) -> dict | None:
         if self._ends is not None and not _ends_text(self._ends, text):
@@ -238,7 +251,8 @@ class ValueGrammar:
                     active: list[int] | None = None) -> list[tuple[int, int, dict]]:
         if active is None:
             active = list(range(len(words)))
-        return _phrases(self._words, self._word, active, words, offsets, text, self.parse)
+        return _phrases(self._words, self._word, active, words, offsets, text,
+                        self._parsed, self.parse)
 
     def _word(self, word: str) -> tuple:
         """What a token with this text can do (see _words): the terminals whose match can
@@ -299,12 +313,13 @@ _CONTEXT_CHARS = 64
 
 
 def _phrases(known: dict, word_info, active: list, words: list, offsets: list, text: str,
-             parse) -> list:
+             parsed: dict, parse) -> list:
     """ValueGrammar.find_words' windows and their values, for the tokens at positions `active`
     (the others' words are inert): `known` is what each word can do (ValueGrammar._words),
-    `word_info` works it out for a new word. A plain function, so that the build types its
-    loops (grammar.pxd): they visit every active token of every sentence a grammar is asked
-    of."""
+    `word_info` works it out for a new word; `parsed`, the values of windows parsed already
+    (ValueGrammar._parsed), and `parse` what parses the others. A plain function, so that the
+    build types its loops (grammar.pxd): they visit every active token of every sentence a
+    grammar is asked of."""
     n = len(words)
     size = len(text)
     # per token: 1, a terminal starts at or runs over it ("as many as" starts at "as" and
@@ -354,7 +369,9 @@ def _phrases(known: dict, word_info, active: list, words: list, offsets: list, t
         k += 1
         if first == last:  # most runs are one word: one window
             if marks[first] & 4 and marks[first] & 3 != 2:
-                value = parse(words[first])
+                value = parsed.get(words[first], _UNPARSED)
+                if value is _UNPARSED:
+                    value = parse(words[first])
                 if value is not None:
                     out.append((first, first + 1, value))
             continue
@@ -367,7 +384,10 @@ def _phrases(known: dict, word_info, active: list, words: list, offsets: list, t
                 stop = offsets[e - 1] + len(words[e - 1])
                 if stop - offsets[s] > MAX_WINDOW_CHARS:
                     continue
-                value = parse(text[offsets[s]:stop])
+                window = text[offsets[s]:stop]
+                value = parsed.get(window, _UNPARSED)
+                if value is _UNPARSED:
+                    value = parse(window)
                 if value is not None:
                     out.append((s, e, value))
     return out
