@@ -6,7 +6,9 @@ Two kinds of optional extension modules:
 - PYTHON_SOURCES, plain Python modules compiled as they are: Cython runs them without the
   interpreter's dispatch, and the module's own .py runs wherever it was not built. Cython is
   told not to type anything the code does not declare (no inference, annotations ignored), so
-  it keeps Python's semantics; engine/__init__.py runs a source edited since its build.
+  it keeps Python's semantics; engine/__init__.py runs a source edited since its build. A
+  module may have a .pxd beside it (Cython's augmenting declarations) that types a few
+  functions' loops in C: the .py is unchanged, and runs as it is where it is not built.
 Where Cython or a C compiler is missing, or ASSAY_PURE_PYTHON=1 is set, the build goes on and
 the package runs as plain Python, with the same results, more slowly (docs/performance.md).
 """

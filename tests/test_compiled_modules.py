@@ -56,6 +56,28 @@ def test_the_python_modules_were_compiled():
             "run `pip install -e .` again if you edited it")
 
 
+def test_the_declarations_beside_the_python_modules_were_applied():
+    """A module's .pxd types its functions in the build (hatch_build.py copies it beside the
+    source): a typed argument refuses what the plain function would take (a tuple for a
+    list), which shows the types are in the compiled module."""
+    if PURE_PYTHON:
+        pytest.skip("ASSAY_PURE_PYTHON=1: the package was built without compiled modules")
+    declared = sorted(ROOT.joinpath("engine").rglob("*.pxd"))
+    assert {p.stem for p in declared} >= {"grammar", "lexicon"}
+    for path in declared:
+        name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        assert name in engine.COMPILED_SOURCES, f"{path.name} declares a module not compiled"
+    from engine.matching import lexicon
+    from engine.values import grammar
+
+    with pytest.raises(TypeError):
+        grammar._phrases({}, None, (), [], [], "", {}, None)
+    with pytest.raises(TypeError):
+        lexicon._search((), [], "norm", [])
+    assert grammar._phrases({}, None, [], [], [], "", {}, None) == []
+    assert lexicon._search({}, [], "norm", []) == []
+
+
 _FROM_SOURCE = """
 import json, sys, warnings
 from pathlib import Path
