@@ -73,9 +73,9 @@ def test_the_declarations_beside_the_python_modules_were_applied():
     with pytest.raises(TypeError):
         grammar._phrases({}, None, (), [], [], "", {}, None)
     with pytest.raises(TypeError):
-        lexicon._search((), [], "norm", [])
+        lexicon._search((), [], 2, [])
     assert grammar._phrases({}, None, [], [], [], "", {}, None) == []
-    assert lexicon._search({}, [], "norm", []) == []
+    assert lexicon._search({}, [], 2, []) == []
 
 
 _FROM_SOURCE = """

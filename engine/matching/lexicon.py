@@ -8,8 +8,6 @@ each token that begins an alias: the cost does not grow with the number of entri
 
 from __future__ import annotations
 
-from operator import attrgetter
-
 from engine.matching.vm import flagged_learning
 from engine.rules.model import LexiconEntry
 from engine.text.tokens import FORMS, Tokenizer
@@ -56,8 +54,9 @@ class Lexicon:
             starts = flagged_learning(fids, self._begins, self._begins_with)
             if not starts:
                 return []
-        return (_search(self._norm, tokens, "norm", starts)
-                + _search(self._text, tokens, "text", starts))
+        fields = type(tokens[0])._fields  # Token or Form: the tries read a field by index
+        return (_search(self._norm, tokens, fields.index("norm"), starts)
+                + _search(self._text, tokens, fields.index("text"), starts))
 
     def _begins_with(self, fid: int) -> bool:
         """Whether an alias begins with word form `fid`."""
@@ -88,16 +87,16 @@ def _frozen(level: dict) -> dict[str, _Node]:
     return {word: (_frozen(children), hits) for word, (children, hits) in level.items()}
 
 
-def _search(root: dict[str, _Node], tokens, attr: str,
+def _search(root: dict[str, _Node], tokens, field: int,
             starts) -> list[tuple[str, int, int, dict]]:
-    """The aliases of one trie beginning at the tokens `starts` (where one can begin)."""
+    """The aliases of one trie beginning at the tokens `starts` (where one can begin), the
+    tokens (named tuples) compared on their `field`-th item."""
     if not root:
         return []
     found = []
     n = len(tokens)
-    word = attrgetter(attr)
     for start in starts:
-        node = root.get(word(tokens[start]))
+        node = root.get(tokens[start][field])
         end = start + 1
         while node is not None:
             children, hits = node
@@ -105,7 +104,7 @@ def _search(root: dict[str, _Node], tokens, attr: str,
                 found.append((end, start, hits))
             if end == n or not children:
                 break
-            node = children.get(word(tokens[end]))
+            node = children.get(tokens[end][field])
             end += 1
     found.sort()  # by end, then longest first (the same end, the earlier start)
     return [(cls, start, end, value) for end, start, hits in found for cls, value in hits]
