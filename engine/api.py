@@ -30,6 +30,7 @@ from engine.matching.vm import (
     fill,
     finditer,
     flagged_learning,
+    native,
     sentence_rules,
 )
 from engine.patterns.ast import max_tokens
@@ -209,6 +210,31 @@ class Engine:
                 table = self._passes[j]
                 for bit in _bits(masks[j]):
                     table[bit] = table.get(bit, 0) | 1 << i
+        # A rule with several patterns runs where any of them is triggered, and each of its
+        # programs would then look for the tokens it needs (Program.required) and mostly find
+        # one missing. Each such token key set gets a bit above the condition slots of
+        # `_form_slots`, set for the forms holding a key of it; a program runs only where the
+        # sentence holds all of its sets (`_needs`, per rule: per program its bits, or None).
+        self._sets_shift = slots * self._width
+        self._set_keys: dict[tuple, int] = {}  # token key -> the bits of the sets holding it
+        set_bits: dict[frozenset, int] = {}
+        self._needs: list[list[int] | None] = []
+        for compiled in self.rules:
+            needs = []
+            for program in compiled.programs if len(compiled.programs) > 1 else ():
+                need = 0
+                for pairs in program.required:
+                    keys = frozenset((field, v) for field, values in pairs for v in values)
+                    bit = set_bits.get(keys)
+                    if bit is None:
+                        bit = set_bits[keys] = _bit(len(set_bits))
+                        for key in keys:
+                            self._set_keys[key] = self._set_keys.get(key, 0) | bit
+                    need |= bit
+                needs.append(need)
+            self._needs.append(needs if any(needs) else None)
+        self._condition_fields = sorted(set(self._condition_fields)
+                                        | {key[0] for key in self._set_keys})
         # Fact types made only by `emit: false` rules are made on demand, when a later rule's
         # pattern reaches @type in a sentence; the others are made in priority order.
         emitted = {c.rule.fact for c in self.rules if c.rule.emit}
@@ -234,8 +260,10 @@ class Engine:
             self._providers[span_key("class", cls)] = (None, cls in self._lexicon_classes,
                                                tuple(self._lazy.get(cls, ())), None, None)
         self._priorities = [compiled.rule.priority for compiled in self.rules]
-        # what _matches reads of each rule, as tuples: attribute reads cost more compiled
-        self._plans = [(c.reach, c.all_matches, c.programs) for c in self.rules]
+        # what _matches reads of each rule, as tuples: attribute reads cost more compiled;
+        # with each program the form the matcher runs it as (vm.native)
+        self._plans = [(c.reach, c.all_matches, c.programs, [native(p) for p in c.programs])
+                       for c in self.rules]
         self._made_lazily = [compiled.rule.fact in self._lazy for compiled in self.rules]
         # the rules a sentence visits in priority order: made-on-demand ones are run by the
         # tables that ask for them, so a sentence's candidates are masked down to the others
@@ -243,7 +271,7 @@ class Engine:
         # Per rule made on demand: its program, where its matches are spans and no more (one
         # program, no captures, no reach to check, not reading its own type): they go
         # straight into the table (vm.fill), with no Match made for each.
-        self._fills = [c.programs[0] if (self._made_lazily[i] and len(c.programs) == 1
+        self._fills = [native(c.programs[0]) if (self._made_lazily[i] and len(c.programs) == 1
                                          and not c.programs[0].names and c.reach is None
                                          and not c.all_matches and span_key("class", c.rule.fact)
                                          not in c.programs[0].span_keys) else None
@@ -349,12 +377,15 @@ class Engine:
                 for field in self._fields:
                     for i in self._index.get((field, getattr(form, field)), ()):
                         rules |= 1 << i
-                keys = 0
+                keys = sets = 0
                 for field in self._condition_fields:
-                    keys |= self._key_bits.get((field, getattr(form, field)), 0)
+                    value = getattr(form, field)
+                    keys |= self._key_bits.get((field, value), 0)
+                    sets |= self._set_keys.get((field, value), 0)
                 slots = sum(
                     reduce(or_, [table.get(bit, 0) for bit in _bits(keys)], 0)
                     << (j * self._width) for j, table in enumerate(self._passes)) if keys else 0
+                slots |= sets << self._sets_shift
                 self._form_masks.append(rules)
                 self._form_slots.append(slots)
                 self._form_kinds.append(1 if rules or slots else 0)
@@ -374,6 +405,7 @@ class Engine:
                 triggered &= (held >> (j * self._width)) | fewer
         if not triggered & self._eager_mask and not self._span_triggered and not hidden:
             return []  # (rules made on demand run only when another asks for their type)
+        sets = held >> self._sets_shift  # the key sets of programs' needs the sentence holds
         forms = sentence.forms
         ctx = MatchContext(forms)
         ctx.form_ids = fids
@@ -415,7 +447,7 @@ class Engine:
                         if program is not None:
                             fill(program, ctx, table)
                             continue
-                        for program, match in matches(i, ctx, fids):
+                        for program, match in matches(i, ctx, fids, sets):
                             # most helper patterns capture nothing, so have no entity
                             table.add(match.start, match.end,
                                       self._head(program, ctx, match) if program.names else None)
@@ -439,7 +471,7 @@ class Engine:
                     compiled = rules[i]
                     if (hidden or not made_lazily[i]) and (triggered >> i & 1
                                                            or wanted(compiled, ctx)):
-                        made = matches(i, ctx, fids)
+                        made = matches(i, ctx, fids, sets)
                         if made:  # most runs find nothing: no generator made for them
                             for program, match in made:
                                 found.append((compiled, program, match))
@@ -497,19 +529,25 @@ class Engine:
                 return False
         return True
 
-    def _matches(self, i: int, ctx: MatchContext, fids: list) -> list[tuple[Program, object]]:
-        """Rule i's matches in the sentence, in order, each with the program that made it."""
-        reach, all_matches, programs = self._plans[i]
+    def _matches(self, i: int, ctx: MatchContext, fids: list,
+                 sets: int) -> list[tuple[Program, object]]:
+        """Rule i's matches in the sentence, in order, each with the program that made it;
+        `sets`, the programs' needed key sets the sentence holds (see `_needs`)."""
+        reach, all_matches, programs, codes = self._plans[i]
         if reach is not None and not self._near(i, fids):
             return []
         if all_matches:
             program = programs[0]
             return [(program, _Span(s, e)) for s, e in all_spans(program, ctx)]
         if len(programs) == 1:
-            program = programs[0]
-            made = finditer(program, ctx)
-            return [(program, m) for m in made] if made else made
-        found = [(k, m) for k, program in enumerate(programs) for m in finditer(program, ctx)]
+            made = finditer(codes[0], ctx)
+            return [(programs[0], m) for m in made] if made else made
+        needs = self._needs[i]
+        if needs is None:
+            found = [(k, m) for k, code in enumerate(codes) for m in finditer(code, ctx)]
+        else:  # only the programs whose needed tokens are all in the sentence
+            found = [(k, m) for k, code in enumerate(codes) if sets & needs[k] == needs[k]
+                     for m in finditer(code, ctx)]
         return [(programs[k], m) for k, m in _resolve_overlaps(found)] if found else []
 
     def _fact(self, compiled, doc, sentence, ctx, program, match, dates=None) -> Fact:

@@ -218,3 +218,61 @@ def test_a_pattern_or_lookaround_whose_span_is_absent_does_not_run():
     found_with_cue, steps_with_cue = run("(?<! @negation_cue) [lemma=strike]", {cue: elsewhere})
     assert found == found_with_cue == [(1, 2)]
     assert steps < steps_with_cue  # the lookbehind's body ran only where a cue exists
+
+
+def _rule_of_patterns(tmp_path, name: str, patterns: list[str]):
+    """An engine with one rule, `r.<name>`, whose patterns are these."""
+    import json
+
+    path = tmp_path / f"{name}.yaml"
+    listed = "".join(f"\n      - {json.dumps(p)}" for p in patterns)
+    path.write_text(f"rules:\n  - id: r.{name}\n    fact: t\n    pattern:{listed}\n")
+    return engine.load(path)
+
+
+def test_a_rules_patterns_run_only_where_their_own_tokens_are(tmp_path, monkeypatch):
+    # The rule is tried wherever one pattern's trigger is; each pattern then runs only where
+    # every token key set it needs is in the sentence.
+    eng = _rule_of_patterns(tmp_path, "several", [
+        "[lemma=flee] to x:[]", "y:[] [lemma=retake] [lemma=village]",
+        "(?<=said) z:[lemma=fight] back"])
+    tried = []
+    real = engine.api.finditer
+
+    def counting(program, ctx):
+        tried.append(program)
+        return real(program, ctx)
+
+    monkeypatch.setattr(engine.api, "finditer", counting)
+    assert eng.extract("Families fled from Mosul.") == []
+    assert len(tried) == 0  # "fled" triggers the rule; "to" is missing: nothing runs
+    assert [f.args["x"]["text"] for f in eng.extract("Families fled to Erbil.")] == ["Erbil"]
+    assert len(tried) == 1  # the first pattern alone
+    tried.clear()
+    facts = eng.extract("Forces retook villages, officials said, and fighting went on.")
+    assert [f.args["y"]["text"] for f in facts] == ["Forces"]
+    assert len(tried) == 1  # not the third: "fighting" triggers the rule, "back" is missing
+
+
+SEVERAL_PATTERNS = [
+    ["a b", "c []? d"], ["a", "b c", "(a | d) c"], ["a []{0,2} b", "(?<= c) d", "d (?= a)"],
+    ["x:a b?", "y:(b | c) d", "a d"],
+]
+
+
+def test_skipping_a_rules_patterns_never_hides_a_match_in_any_short_sentence(tmp_path):
+    # Over every sentence of up to 5 words from a, b, c, d: the facts of a rule with several
+    # patterns are the same whether its patterns are skipped where their tokens are missing or
+    # all run on every sentence the rule is tried on.
+    for n, patterns in enumerate(SEVERAL_PATTERNS):
+        eng = _rule_of_patterns(tmp_path, f"s{n}", patterns)
+        assert eng._needs[0] is not None
+        every = _rule_of_patterns(tmp_path, f"s{n}", patterns)
+        every._needs = [None] * len(every._needs)
+        found = 0
+        for words in _short_sentences():
+            text = " ".join(words)
+            got = [(f.span, f.args) for f in eng.extract(text)]
+            assert got == [(f.span, f.args) for f in every.extract(text)], (patterns, text)
+            found += bool(got)
+        assert found > 0, patterns

@@ -256,6 +256,7 @@ def test_the_pack_finds_the_same_facts_compiled_and_interpreted(monkeypatch):
     assert paths, "seeds/ holds the sample articles"
     compiled = _facts(paths)
     monkeypatch.setattr(engine.api, "finditer", PURE.python_finditer)
+    monkeypatch.setattr(engine.api, "native", PURE.python_native)  # programs as they are
     monkeypatch.setattr(vm, "_scan", PURE.python_scan)
     monkeypatch.setattr(vm, "_anchored", PURE.python_anchored)
     interpreted = _facts(paths)

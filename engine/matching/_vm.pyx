@@ -1383,11 +1383,19 @@ cdef class _Body:
 
 
 cdef Code _code(object program):
-    """The program's instructions as a Code, made the first time."""
+    """The program's instructions as a Code, made the first time (a Code is its own)."""
+    if type(program) is Code:
+        return <Code> program
     cdef Code code = program.native
     if code is None:
         code = program.native = Code(program)
     return code
+
+
+def native(program) -> Code:
+    """What finditer and fill run a program as (vm.native): its Code, which they take in its
+    place without reading the program's attributes to find it on every run."""
+    return _code(program)
 
 
 cdef _Body _body(Code code, MatchContext ctx):

@@ -508,11 +508,17 @@ def bit_positions(mask: int) -> list[int]:
     return out
 
 
+def native(program: Program) -> Program:
+    """What finditer and fill run a program as: the program itself here; the compiled matcher
+    (_vm.pyx) gives its own form of it, which they take in its place, faster."""
+    return program
+
+
 # The reference implementations, kept for tests that check the compiled ones against them.
 python_finditer, python_scan, python_anchored = finditer, _scan, _anchored
 python_sentence_rules, python_flagged = sentence_rules, flagged
 python_bit_positions, python_fill = bit_positions, fill
-python_flagged_learning = flagged_learning
+python_flagged_learning, python_native = flagged_learning, native
 python_MatchContext, python_SpanTable = MatchContext, SpanTable
 try:  # the same loops and types compiled to C, where the extension was built (_vm.pyx)
     from engine.matching._vm import (
@@ -523,6 +529,7 @@ try:  # the same loops and types compiled to C, where the extension was built (_
         finditer,
         flagged,
         flagged_learning,
+        native,
         sentence_rules,
     )
     from engine.matching._vm import anchored as _anchored
