@@ -183,7 +183,9 @@ class Engine:
         # Per word form, by form id (text.tokens.FORM_IDS), for the forms indexed so far:
         self._form_masks: list[int] = []  # the rules it triggers
         self._form_slots: list[int] = []  # per condition slot, the rules it holds a key of
-        self._form_kinds = bytearray()  # nonzero where either is: the few a sentence reads
+        # per form, which of the two it has (bit 1, rules; bit 2, slots): a sentence reads
+        # those of the few forms that have one
+        self._form_kinds = bytearray()
         # the three grow together, in form id order: threads sharing the engine take turns
         self._forms_lock = threading.Lock()
         self._condition_fields = sorted({key[0] for c in self.rules for s in c.conditions
@@ -388,12 +390,12 @@ class Engine:
                 slots |= sets << self._sets_shift
                 self._form_masks.append(rules)
                 self._form_slots.append(slots)
-                self._form_kinds.append(1 if rules or slots else 0)
+                self._form_kinds.append((1 if rules else 0) | (2 if slots else 0))
 
     def _sentence(self, doc: Document, sentence: Sentence, hidden: bool = False) -> list[Fact]:
         fids = sentence.fids
-        if max(fids) >= len(self._form_kinds):
-            self._add_forms(max(fids) + 1)
+        if len(FORMS) > len(self._form_kinds):  # forms met since: indexed before they are read
+            self._add_forms(len(FORMS))
         # the rules its forms trigger and the condition keys they hold, read in C off the
         # few forms that do either
         triggered, held = sentence_rules(fids, self._form_kinds, self._form_masks,

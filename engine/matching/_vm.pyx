@@ -1467,7 +1467,8 @@ cdef bint _anchored(Code code, MatchContext ctx, int pos) except -1:
 def sentence_rules(list fids, bytearray kinds, list masks, list slots, untriggered) -> tuple:
     """vm.sentence_rules in one C loop: the rules a sentence's tokens trigger (OR-ed with
     `untriggered`) and the condition slots they hold, read off the engine's per-form tables
-    for the forms whose kind byte is set (a few per sentence)."""
+    where the form's kind byte says it has one (bit 1: rules, bit 2: slots; a few forms per
+    sentence)."""
     cdef Py_ssize_t i, fid, size = len(kinds)
     cdef unsigned char *kind = kinds
     triggered, held = untriggered, 0
@@ -1475,8 +1476,9 @@ def sentence_rules(list fids, bytearray kinds, list masks, list slots, untrigger
         fid = <Py_ssize_t> fids[i]
         if fid < 0 or fid >= size:
             raise IndexError("form id out of range")
-        if kind[fid]:
+        if kind[fid] & 1:
             triggered = triggered | <object> masks[fid]
+        if kind[fid] & 2:
             held = held | <object> slots[fid]
     return triggered, held
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import reduce
-from itertools import compress
 from operator import attrgetter, or_
 
 from engine.matching.match import Match
@@ -451,10 +450,10 @@ def sentence_rules(fids: list[int], kinds: bytearray, masks: list[int], slots: l
                    untriggered: int) -> tuple[int, int]:
     """The rule masks of a sentence, from its tokens' form ids (api.Engine's tables, all
     indexed up to the largest id): the rules some token triggers, OR-ed with `untriggered`,
-    and the condition slots its tokens hold. Only the forms whose kind byte is set count."""
-    marked = list(compress(fids, map(kinds.__getitem__, fids)))
-    triggered = reduce(or_, map(masks.__getitem__, marked), untriggered)
-    held = reduce(or_, map(slots.__getitem__, marked), 0)
+    and the condition slots its tokens hold. A form's kind byte says which of its entries to
+    read: bit 1, its rule mask; bit 2, its slots (most forms have neither, some one)."""
+    triggered = reduce(or_, [masks[fid] for fid in fids if kinds[fid] & 1], untriggered)
+    held = reduce(or_, [slots[fid] for fid in fids if kinds[fid] & 2], 0)
     return triggered, held
 
 
