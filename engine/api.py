@@ -47,7 +47,7 @@ from engine.rules.loader import load_rules
 from engine.rules.model import Rule, RuleSet
 from engine.text.document import Document, Sentence, make_document
 from engine.text.tokens import FORMS, MAX_TEXT_CHARS, get_tokenizer, number_value
-from engine.values.dates import document_date, maximal_dates, nearest_date
+from engine.values.dates import document_date, maximal_spans, nearest_date
 from engine.values.dates import resolve as resolve_date
 from engine.values.registry import compile_cached
 
@@ -624,9 +624,16 @@ def _acts_in(grammar) -> Callable[[int], bool]:
 def _anchor(match) -> int:
     """The token a fact's date is looked for from: the event's own word, the first the pattern
     matched outside its captures ("recaptured" in `actor:… [lemma=recapture] count:…`)."""
-    captures = getattr(match, "captures", {})
-    captured = {i for spans in captures.values() for s, e in spans for i in range(s, e)}
-    return next((i for i in range(match.start, match.end) if i not in captured), match.start)
+    captures = getattr(match, "captures", None)
+    if not captures:
+        return match.start
+    at = match.start  # past every captured span that covers it, in order of start
+    for s, e in sorted([span for spans in captures.values() for span in spans]):
+        if s > at:
+            break
+        if e > at:
+            at = e
+    return at if at < match.end else match.start
 
 
 class _SentenceDates:
@@ -642,7 +649,7 @@ class _SentenceDates:
 
     def nearest(self, anchor: int) -> str | None:
         if self._maximal is None:
-            self._maximal = maximal_dates(self._ctx.table(span_key("value", "date")).values)
+            self._maximal = maximal_spans(self._ctx.table(span_key("value", "date")).spans())
         found = nearest_date(self._maximal, anchor)
         if found is None:
             return None

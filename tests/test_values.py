@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 import engine
 from engine.cli import main
 from engine.errors import RuleError
+from engine.matching.vm import SpanTable
 from engine.text.tokens import get_tokenizer
-from engine.values.dates import maximal_dates, nearest_date, resolve
+from engine.values.dates import maximal_dates, maximal_spans, nearest_date, resolve
 from engine.values.registry import builtin_grammar
 
 DATA = Path(__file__).parent / "data"
@@ -477,6 +478,33 @@ def test_nearest_date_is_the_closest_maximal_one_before_on_a_tie(values, anchor)
 
     expected = min(maximal, key=distance) if maximal else None
     assert nearest_date(maximal_dates(values), anchor) == expected
+    # what the engine reads: a span table's spans, in its order
+    table = SpanTable()
+    for (start, end), value in values.items():
+        table.add(start, end, value)
+    assert maximal_spans(table.spans()) == maximal_dates(values)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["July 2016", "5 March 2015", "2014", "today", "yesterday", "July",
+                        "3 days ago", "Monday", "21 August", "the end of 2015", "late 2015"]),
+       st.sampled_from(["day", "month", "year"]), st.booleans(), st.booleans(),
+       st.one_of(st.none(), st.dates(min_value=date(1, 1, 2), max_value=date(9999, 12, 30))))
+def test_resolving_a_date_twice_gives_what_resolving_it_afresh_does(query, precision,
+                                                                  needs_base, weekday, base):
+    """resolve() is memoised by what it reads of an expression and by the base date: the
+    memo's answer is the computation's, whatever came before it."""
+    from engine.values import dates
+
+    expr = {"query": query, "precision": precision, "needs_base": needs_base}
+    if weekday and needs_base and query == "Monday":  # as the grammar writes weekdays
+        expr["weekday"] = True
+    try:
+        fresh = dates._resolve(expr, base)
+    except (OverflowError, ValueError):
+        fresh = None
+    assert resolve(expr, base) == fresh
+    assert resolve(dict(expr), base) == fresh  # from the memo
 
 
 def test_a_fact_takes_the_nearest_date_of_several(tmp_path):

@@ -172,6 +172,8 @@ def test_a_span_tables_views_equal_the_references(adds):
     assert ours.by_start == theirs.by_start
     assert ours.by_end == theirs.by_end
     assert ours.values == theirs.values
+    assert ours.spans() == theirs.spans() == sorted(
+        ((s, e, v) for (s, e), v in theirs.values.items()), key=lambda t: (t[0], -t[1]))
     assert len(ours) == len(theirs) and bool(ours) == bool(theirs)
     for start in range(-1, 14):
         assert ours.ends_from(start) == theirs.ends_from(start)
@@ -287,3 +289,21 @@ def test_version_says_which_matcher_runs():
     out = CliRunner().invoke(main, ["--version"]).output
     assert out.startswith("assay ")
     assert ("pure-Python matcher" if PURE_PYTHON else "(compiled matcher)") in out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 8), st.integers(1, 10),
+       st.dictionaries(st.sampled_from(["a", "b", "_c"]),
+                       st.lists(st.tuples(st.integers(0, 18), st.integers(0, 6)), max_size=4)))
+def test_a_facts_anchor_is_its_first_token_outside_every_capture(start, size, captures):
+    """api._anchor (where a fact's date is looked for from): the first token of the match that
+    no capture covers, the match's first where every one is covered."""
+    from engine.api import _anchor
+    from engine.matching.match import Match
+
+    end = start + size
+    spans = {role: [(s, min(s + n, end)) for s, n in found if start <= s < end]
+             for role, found in captures.items()}
+    covered = {i for found in spans.values() for s, e in found for i in range(s, e)}
+    want = next((i for i in range(start, end) if i not in covered), start)
+    assert _anchor(Match(start, end, spans)) == want

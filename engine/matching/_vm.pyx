@@ -293,6 +293,11 @@ cdef class SpanTable:
     def values(self) -> dict:
         return {(self.s[k], self.e[k]): self.vals[k] for k in range(self.count)}
 
+    def spans(self) -> list:
+        """(start, end, value) of every span, by start, then longest first: the table's own
+        order, read without making a dict and sorting it."""
+        return [(self.s[k], self.e[k], self.vals[k]) for k in range(self.count)]
+
     @property
     def by_start(self) -> dict:
         return self._grouped(self.s, self.e)

@@ -77,6 +77,11 @@ class SpanTable:
         """The ends of the spans starting at `start`, longest first."""
         return self.by_start.get(start, [])
 
+    def spans(self) -> list[tuple[int, int, object]]:
+        """(start, end, value) of every span, by start, then longest first."""
+        return sorted(((s, e, v) for (s, e), v in self.values.items()),
+                      key=lambda span: (span[0], -span[1]))
+
     def __len__(self) -> int:
         return len(self.values)
 

@@ -190,11 +190,25 @@ def _clamped(year: int, month: int, day: int) -> date | None:
 
 def resolve(expr: dict, base: date | None) -> str | None:
     """ISO date (YYYY-MM-DD, YYYY-MM or YYYY) of a parsed expression; None when unknown, or
-    off the calendar ("last year" of a base date in year 1, a null date of SQL exports)."""
-    try:
-        return _resolve(expr, base)
-    except (OverflowError, ValueError):
-        return None
+    off the calendar ("last year" of a base date in year 1, a null date of SQL exports).
+    Memoised by what _resolve reads of it: news repeats its dates from sentence to sentence."""
+    key = (expr.get("query"), "relative" in expr, expr.get("relative"), expr["precision"],
+           expr.get("needs_base"), expr.get("weekday"), base)
+    found = _RESOLVED.get(key, _UNKNOWN)
+    if found is _UNKNOWN:
+        if len(_RESOLVED) >= MAX_RESOLVED:
+            _RESOLVED.clear()
+        try:
+            found = _resolve(expr, base)
+        except (OverflowError, ValueError):
+            found = None
+        _RESOLVED[key] = found
+    return found
+
+
+MAX_RESOLVED = 50_000
+_RESOLVED: dict = {}  # resolve's memo, emptied when full
+_UNKNOWN = object()
 
 
 def _resolve(expr: dict, base: date | None) -> str | None:
@@ -232,14 +246,19 @@ def _resolve(expr: dict, base: date | None) -> str | None:
 
 def maximal_dates(values: dict) -> list[tuple[int, int, dict]]:
     """The date spans (keyed (start, end)) that lie inside no other, "since …" left out (it
-    dates no event), by start: "Monday" in "on Monday, March 25" is part of a date, not one.
-    One sweep over the spans sorted by start, longest first: a span lies inside another
-    exactly when an earlier one reaches as far."""
+    dates no event), by start: "Monday" in "on Monday, March 25" is part of a date, not one."""
+    return maximal_spans(sorted(((start, end, value) for (start, end), value in values.items()),
+                                key=lambda span: (span[0], -span[1])))
+
+
+def maximal_spans(spans: list[tuple[int, int, dict]]) -> list[tuple[int, int, dict]]:
+    """maximal_dates of (start, end, value) spans already sorted by start, longest first (a
+    span table's order, SpanTable.spans): one sweep, as a span lies inside another exactly
+    when an earlier one reaches as far."""
     out, reach = [], -1
-    for start, end in sorted(values, key=lambda span: (span[0], -span[1])):
+    for start, end, value in spans:
         if end > reach:
             reach = end
-            value = values[start, end]
             if not value.get("since"):
                 out.append((start, end, value))
     return out
