@@ -32,10 +32,16 @@ class Lexicon:
         # (vm.flagged's bytes: 0 not looked at yet, 1 no, 2 yes): most words begin none, and a
         # sentence whose forms are all known is read in C, without a dict lookup per token.
         self._begins = bytearray()
+        # Per word form learnt so far, the node of each trie its word begins (None: none), so
+        # that a walk starts without looking the word up: most begin one alias in the norms'
+        # trie and none in the exact texts' (a handful of entries).
+        self._norm_first: list = []
+        self._text_first: list = []
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        del state["_begins"]  # a memo by this process's form ids
+        for memo in ("_begins", "_norm_first", "_text_first"):
+            del state[memo]  # memos by this process's form ids
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -55,13 +61,23 @@ class Lexicon:
             if not starts:
                 return []
         fields = type(tokens[0])._fields  # Token or Form: the tries read a field by index
-        return (_search(self._norm, tokens, fields.index("norm"), starts)
-                + _search(self._text, tokens, fields.index("text"), starts))
+        if fids is None:
+            return (_search(self._norm, tokens, fields.index("norm"), starts)
+                    + _search(self._text, tokens, fields.index("text"), starts))
+        return (_search(self._norm, tokens, fields.index("norm"), starts, self._norm_first, fids)
+                + _search(self._text, tokens, fields.index("text"), starts, self._text_first,
+                          fids))
 
     def _begins_with(self, fid: int) -> bool:
-        """Whether an alias begins with word form `fid`."""
+        """Whether an alias begins with word form `fid` (its first nodes kept by the way)."""
         form = FORMS[fid]
-        return form.norm in self._norm or form.text in self._text
+        norm, text = self._norm.get(form.norm), self._text.get(form.text)
+        missing = fid + 1 - len(self._norm_first)
+        if missing > 0:
+            self._norm_first.extend([None] * missing)
+            self._text_first.extend([None] * missing)
+        self._norm_first[fid], self._text_first[fid] = norm, text
+        return norm is not None or text is not None
 
 
 def _build(entries: list[LexiconEntry], tokenizer: Tokenizer, attr: str) -> dict[str, _Node]:
@@ -87,16 +103,17 @@ def _frozen(level: dict) -> dict[str, _Node]:
     return {word: (_frozen(children), hits) for word, (children, hits) in level.items()}
 
 
-def _search(root: dict[str, _Node], tokens, field: int,
-            starts) -> list[tuple[str, int, int, dict]]:
+def _search(root: dict[str, _Node], tokens, field: int, starts, firsts: list | None = None,
+            fids: list | None = None) -> list[tuple[str, int, int, dict]]:
     """The aliases of one trie beginning at the tokens `starts` (where one can begin), the
-    tokens (named tuples) compared on their `field`-th item."""
+    tokens (named tuples) compared on their `field`-th item; `firsts`, where given, the node
+    each form id (`fids`, the tokens') begins, in place of looking its word up."""
     if not root:
         return []
     found = []
     n = len(tokens)
     for start in starts:
-        node = root.get(tokens[start][field])
+        node = root.get(tokens[start][field]) if firsts is None else firsts[fids[start]]
         end = start + 1
         while node is not None:
             children, hits = node
