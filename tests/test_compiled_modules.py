@@ -71,10 +71,10 @@ def test_the_declarations_beside_the_python_modules_were_applied():
     from engine.values import grammar
 
     with pytest.raises(TypeError):
-        grammar._phrases({}, None, (), [], [], "", {}, None)
+        grammar._phrases({}, None, (), [], [], "", {}, None, {})
     with pytest.raises(TypeError):
         lexicon._search((), [], 2, [])
-    assert grammar._phrases({}, None, [], [], [], "", {}, None) == []
+    assert grammar._phrases({}, None, [], [], [], "", {}, None, {}) == []
     assert lexicon._search({}, [], 2, []) == []
 
 

@@ -611,3 +611,47 @@ def test_a_window_no_phrase_can_end_is_not_parsed_and_the_rest_are(tmp_path):
         assert (grammar.tree(text) is not None) == (value is not None), text
     path.write_text('start: NUM?\nNUM: /\\d+/\n%ignore " "\n')
     assert compile_grammar(GrammarSpec("maybe", str(path), "maybe.lark"))._ends is None
+
+
+_PROBE_WORDS = ["a", "an", "at", "least", "most", "few", "couple", "of", "up", "to", "no", "more",
+                "fewer", "than", "as", "many", "several", "days", "weeks", "ago", "the", "end",
+                "beginning", "early", "late", "mid", "March", "2016", "3", "three", "dozens",
+                "people", "killed", "yesterday", "today", "day", "before", "on", "Monday", "-"]
+
+
+def _unfiltered(grammar):
+    """The grammar with none of its prefilters: every terminal tried at every token."""
+    import copy
+
+    ref = copy.copy(grammar)
+    ref._words, ref._heads, ref._probes, ref._parsed = {}, {}, None, {}
+    ref._prefix, ref._prefixes = None, [None] * len(grammar._prefixes)
+    return ref
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_PROBE_WORDS),
+                          st.sampled_from([" ", " ", " ", "  ", "\n", "\u00a0", " \n "])),
+                min_size=1, max_size=9))
+def test_terminals_probed_at_the_next_word_find_what_trying_every_terminal_finds(pieces):
+    """A terminal that reads past a word ("at least", "a few days ago") is run at a token only
+    where the text up to the next word's first character can begin a match of it (matched
+    partially): over texts of the words these terminals are made of, with any white space
+    between them, each grammar finds what it finds with no prefilter at all."""
+    text = "".join(word + space for word, space in pieces)
+    tokens = get_tokenizer().tokens(text)
+    for name in ("quantity", "date"):
+        grammar = builtin_grammar(name)
+        assert grammar.find(tokens, text) == _unfiltered(grammar).find(tokens, text), (name, text)
+
+
+def test_terminals_that_read_past_a_word_are_probed_and_still_found():
+    """The probes rule terminals out ("at" before "the": no "at least" there) and keep those
+    that match ("at least 30", "up to 45"), as the grammar without prefilters finds."""
+    grammar = builtin_grammar("quantity")
+    text = "Forces killed at least 30 people at the camp and up to 45 in villages."
+    tokens = get_tokenizer().tokens(text)
+    found = grammar.find(tokens, text)
+    assert found == _unfiltered(grammar).find(tokens, text)
+    assert {"at_least", "at_most"} <= {value.get("qualifier") for _, _, value in found}
+    assert grammar._probes.get("at t") == ()  # "at the": nothing that reads past "at" can

@@ -32,6 +32,11 @@ MAX_WINDOW_CHARS = 1_000
 # Windows whose values a grammar keeps (ValueGrammar._parsed), all forgotten when it is full.
 MAX_PARSED = 20_000
 _UNPARSED = object()  # a window not parsed yet
+# What a word's terminals that read past it can still do, by the text from the word up to the
+# next word's first character (ValueGrammar._probes), all forgotten when full; no probe is
+# made across a longer run of white space.
+MAX_PROBES = 50_000
+MAX_PROBE_SPACE = 16
 _INERT = ((), False, False, (), 0)  # what most words can do: begin no terminal, not be glue
 _HEAD = 3  # a word's first characters, which rule out most terminals for it (_can_begin)
 BUILTIN = ("quantity", "date")
@@ -148,6 +153,9 @@ class ValueGrammar:
         self._last_text: tuple[str | None, bool] = (None, False)  # _invisible_in's memo
         # phrase text -> value (None: no phrase), asked by _phrases without a call per window
         self._parsed: dict[str, dict | None] = {}
+        # a word with the white space after it and the next word's first character -> the
+        # `match` methods of the word's terminals that read past it and can match there
+        self._probes: dict[str, tuple] | None = {}
 
     @staticmethod
     def _terminal_regex(terminal) -> re.Pattern:
@@ -252,7 +260,7 @@ class ValueGrammar:
         if active is None:
             active = list(range(len(words)))
         return _phrases(self._words, self._word, active, words, offsets, text,
-                        self._parsed, self.parse)
+                        self._parsed, self.parse, self._probes)
 
     def _word(self, word: str) -> tuple:
         """What a token with this text can do (see _words): the terminals whose match can
@@ -280,7 +288,8 @@ class ValueGrammar:
                     default=0)
         info = (tuple(self._starts[k].match for k in able), glue,
                 any(self._begins[k] for k in able),
-                tuple(self._starts[k].match for k in able if not self._local[k]), reach)
+                tuple(self._starts[k].match for k in able if not self._local[k]), reach,
+                tuple(self._prefixes[k] for k in able if not self._local[k]))
         self._words[word] = info
         return info
 
@@ -313,13 +322,22 @@ _CONTEXT_CHARS = 64
 
 
 def _phrases(known: dict, word_info, active: list, words: list, offsets: list, text: str,
-             parsed: dict, parse) -> list:
+             parsed: dict, parse, probes: dict) -> list:
     """ValueGrammar.find_words' windows and their values, for the tokens at positions `active`
     (the others' words are inert): `known` is what each word can do (ValueGrammar._words),
     `word_info` works it out for a new word; `parsed`, the values of windows parsed already
-    (ValueGrammar._parsed), and `parse` what parses the others. A plain function, so that the
-    build types its loops (grammar.pxd): they visit every active token of every sentence a
-    grammar is asked of."""
+    (ValueGrammar._parsed), and `parse` what parses the others; `probes`, which of a word's
+    terminals that read past it can match, by the text up to the next word's first character
+    (ValueGrammar._probes; None: every one is run). A plain function, so that the build
+    types its loops (grammar.pxd): they visit every active token of every sentence a grammar
+    is asked of.
+
+    Terminals that read past a word ("at least", "a few days ago") are tried at every token
+    they can begin ("a", "at", "the"), and mostly fail at the next word. Matched partially
+    (the `regex` module) against the text from the token to the next word's first character,
+    a terminal that cannot match there is not run: whatever matches at the token either ends
+    within that text (a match of it) or runs past it (the text is then a partial match), as
+    with the words' own filter (_prefix_filter)."""
     n = len(words)
     size = len(text)
     # per token: 1, a terminal starts at or runs over it ("as many as" starts at "as" and
@@ -342,6 +360,23 @@ def _phrases(known: dict, word_info, active: list, words: list, offsets: list, t
         if end == size or text[end].isspace():
             reach += info[4]  # the terminals that stay in the word: known per word
             matchers = info[3]
+            if matchers and probes is not None:
+                stop = end + 1
+                while stop < size and stop - end <= MAX_PROBE_SPACE and text[stop].isspace():
+                    stop += 1
+                if stop - end <= MAX_PROBE_SPACE:
+                    probe = text[at:stop + 1]
+                    kept = probes.get(probe)
+                    if kept is None:
+                        if len(probes) >= MAX_PROBES:
+                            probes.clear()
+                        can = []  # (a loop: the build's cpdef function takes no closure)
+                        for k in range(len(matchers)):
+                            partial = info[5][k]
+                            if partial is None or partial.match(probe, partial=True) is not None:
+                                can.append(matchers[k])
+                        kept = probes[probe] = tuple(can)
+                    matchers = kept
         for match in matchers:
             m = match(text, at)
             if m is not None:
