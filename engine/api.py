@@ -188,8 +188,6 @@ class Engine:
         self._form_kinds = bytearray()
         # the three grow together, in form id order: threads sharing the engine take turns
         self._forms_lock = threading.Lock()
-        self._condition_fields = sorted({key[0] for c in self.rules for s in c.conditions
-                                         for key in s})
         self._key_bits: dict[tuple, int] = {}
         slots = max((len(c.conditions) for c in self.rules), default=0)
         self._passes: list[dict[int, int]] = [{} for _ in range(slots)]
@@ -216,11 +214,11 @@ class Engine:
         # programs would then look for the tokens it needs (Program.required) and mostly find
         # one missing. Each such token key set gets a bit above the condition slots of
         # `_form_slots`, set for the forms holding a key of it; a program runs only where the
-        # sentence holds all of its sets (`_needs`, per rule: per program its bits, or None).
+        # sentence holds all of its sets (`needs`, per rule: per program its bits, or None).
         self._sets_shift = slots * self._width
         self._set_keys: dict[tuple, int] = {}  # token key -> the bits of the sets holding it
         set_bits: dict[frozenset, int] = {}
-        self._needs: list[list[int] | None] = []
+        needs_of: list[list[int] | None] = []
         for compiled in self.rules:
             needs = []
             for program in compiled.programs if len(compiled.programs) > 1 else ():
@@ -234,9 +232,10 @@ class Engine:
                             self._set_keys[key] = self._set_keys.get(key, 0) | bit
                     need |= bit
                 needs.append(need)
-            self._needs.append(needs if any(needs) else None)
-        self._condition_fields = sorted(set(self._condition_fields)
-                                        | {key[0] for key in self._set_keys})
+            needs_of.append(needs if any(needs) else None)
+        # the fields a form's condition keys and needed key sets are looked up by
+        self._condition_fields = sorted({key[0] for c in self.rules for s in c.conditions
+                                         for key in s} | {key[0] for key in self._set_keys})
         # Fact types made only by `emit: false` rules are made on demand, when a later rule's
         # pattern reaches @type in a sentence; the others are made in priority order.
         emitted = {c.rule.fact for c in self.rules if c.rule.emit}
@@ -263,9 +262,9 @@ class Engine:
                                                tuple(self._lazy.get(cls, ())), None, None)
         self._priorities = [compiled.rule.priority for compiled in self.rules]
         # what _matches reads of each rule, as tuples: attribute reads cost more compiled;
-        # with each program the form the matcher runs it as (vm.native)
-        self._plans = [(c.reach, c.all_matches, c.programs, [native(p) for p in c.programs])
-                       for c in self.rules]
+        # with each program the form the matcher runs it as (vm.native), and their needs
+        self._plans = [(c.reach, c.all_matches, c.programs, [native(p) for p in c.programs],
+                        needs) for c, needs in zip(self.rules, needs_of, strict=True)]
         self._made_lazily = [compiled.rule.fact in self._lazy for compiled in self.rules]
         # the rules a sentence visits in priority order: made-on-demand ones are run by the
         # tables that ask for them, so a sentence's candidates are masked down to the others
@@ -534,8 +533,8 @@ class Engine:
     def _matches(self, i: int, ctx: MatchContext, fids: list,
                  sets: int) -> list[tuple[Program, object]]:
         """Rule i's matches in the sentence, in order, each with the program that made it;
-        `sets`, the programs' needed key sets the sentence holds (see `_needs`)."""
-        reach, all_matches, programs, codes = self._plans[i]
+        `sets`, the programs' needed key sets the sentence holds (see `_build`)."""
+        reach, all_matches, programs, codes, needs = self._plans[i]
         if reach is not None and not self._near(i, fids):
             return []
         if all_matches:
@@ -544,7 +543,6 @@ class Engine:
         if len(programs) == 1:
             made = finditer(codes[0], ctx)
             return [(programs[0], m) for m in made] if made else made
-        needs = self._needs[i]
         if needs is None:
             found = [(k, m) for k, code in enumerate(codes) for m in finditer(code, ctx)]
         else:  # only the programs whose needed tokens are all in the sentence

@@ -31,7 +31,14 @@ def test_rules_without_their_trigger_are_not_tried(tmp_path, monkeypatch):
     path = tmp_path / "many.yaml"
     path.write_text("\n".join(lines) + "\n")
     eng = engine.load(path)
+    tried = _counting_runs(monkeypatch)
+    facts = eng.extract("Families fled. Nothing to see here. Zzword7 appears.")
+    assert [f.rule for f in facts] == ["r.fled", "r.w7"]
+    assert len(tried) == 2  # of 301 rules, one per sentence that has its trigger
 
+
+def _counting_runs(monkeypatch) -> list:
+    """The programs the engine runs from now on (each finditer call), as a list."""
     tried = []
     real = engine.api.finditer
 
@@ -40,9 +47,7 @@ def test_rules_without_their_trigger_are_not_tried(tmp_path, monkeypatch):
         return real(program, ctx)
 
     monkeypatch.setattr(engine.api, "finditer", counting)
-    facts = eng.extract("Families fled. Nothing to see here. Zzword7 appears.")
-    assert [f.rule for f in facts] == ["r.fled", "r.w7"]
-    assert len(tried) == 2  # of 301 rules, one per sentence that has its trigger
+    return tried
 
 
 def test_max_tokens_of_patterns():
@@ -236,14 +241,7 @@ def test_a_rules_patterns_run_only_where_their_own_tokens_are(tmp_path, monkeypa
     eng = _rule_of_patterns(tmp_path, "several", [
         "[lemma=flee] to x:[]", "y:[] [lemma=retake] [lemma=village]",
         "(?<=said) z:[lemma=fight] back"])
-    tried = []
-    real = engine.api.finditer
-
-    def counting(program, ctx):
-        tried.append(program)
-        return real(program, ctx)
-
-    monkeypatch.setattr(engine.api, "finditer", counting)
+    tried = _counting_runs(monkeypatch)
     assert eng.extract("Families fled from Mosul.") == []
     assert len(tried) == 0  # "fled" triggers the rule; "to" is missing: nothing runs
     assert [f.args["x"]["text"] for f in eng.extract("Families fled to Erbil.")] == ["Erbil"]
@@ -266,9 +264,9 @@ def test_skipping_a_rules_patterns_never_hides_a_match_in_any_short_sentence(tmp
     # all run on every sentence the rule is tried on.
     for n, patterns in enumerate(SEVERAL_PATTERNS):
         eng = _rule_of_patterns(tmp_path, f"s{n}", patterns)
-        assert eng._needs[0] is not None
+        assert eng._plans[0][-1] is not None  # the patterns' needs
         every = _rule_of_patterns(tmp_path, f"s{n}", patterns)
-        every._needs = [None] * len(every._needs)
+        every._plans = [(*plan[:-1], None) for plan in every._plans]
         found = 0
         for words in _short_sentences():
             text = " ".join(words)

@@ -322,7 +322,7 @@ _CONTEXT_CHARS = 64
 
 
 def _phrases(known: dict, word_info, active: list, words: list, offsets: list, text: str,
-             parsed: dict, parse, probes: dict) -> list:
+             parsed: dict, parse, probes: dict | None) -> list:
     """ValueGrammar.find_words' windows and their values, for the tokens at positions `active`
     (the others' words are inert): `known` is what each word can do (ValueGrammar._words),
     `word_info` works it out for a new word; `parsed`, the values of windows parsed already
