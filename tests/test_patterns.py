@@ -155,6 +155,41 @@ def test_lookaround_with_variable_length():
     assert texts("(?<![lemma=plan] to) recapture", text) == ["recapture"]
 
 
+def _peek(pattern: str):
+    from engine.patterns.compiler import compile_pattern
+
+    look = compile_pattern(parse(pattern)).looks[0].peek
+    return None if look is None else [(kind, arg if kind == "span" else len(arg))
+                                      for kind, arg in look]
+
+
+def test_lookarounds_of_fixed_token_runs_or_single_spans_are_peeked_not_run():
+    """Most lookarounds of a pack (`(?! the | a | an)`, `(?<! @irrealis)`) are decided by
+    testing the tokens beside the position or reading a table there (Look.peek)."""
+    assert _peek("(?! the | a | an) x") == [("tokens", 1)] * 3
+    assert _peek("(?<= [norm=town|village] of) x") == [("tokens", 2)]
+    assert _peek("(?<= [lemma=in|near] the?) x") == [("tokens", 1), ("tokens", 2)]
+    assert _peek("(?<! @negation | @cue) x") == [("span", ("class", "negation")),
+                                                ("span", ("class", "cue"))]
+    assert _peek("(?! @force | of) x") == [("span", ("class", "force")), ("tokens", 1)]
+    assert _peek("(?<= a{1,3}) x") == [("tokens", 1), ("tokens", 2), ("tokens", 3)]
+    # run as bodies: a span inside a run, no fixed length, an empty way, too many ways
+    assert _peek("(?<! @victim @aux?) x") is None
+    assert _peek("(?<! suicide []{1,}) x") is None
+    assert _peek("(?<= the?) x") is None
+    assert _peek("(?<= (a | b | c) (a | b | c) (a | b)) x") is None
+
+
+def test_peeked_lookarounds_match_as_run_ones():
+    text = "the army took Mosul and an army of the town of Bashir took it"
+    for pattern in ["(?! the | an) army", "(?<! the | an) army", "(?<= [norm=town] of) []",
+                    "(?<= the [norm=town|army]{0,2}) []", "[] (?= of the?)", "(?<= took) []"]:
+        peeked = texts(pattern, text)
+        # the same lookaround, made too long to peek at (a way that never matches added)
+        assert texts(pattern.replace(")", " | zz zz zz zz zz zz zz zz zz zz zz zz zz zz zz zz "
+                                          "zz | zz{1,99})", 1), text) == peeked, pattern
+
+
 def test_sentence_anchors():
     assert texts("^ a", "a a a") == ["a"]
     assert texts("a $", "a a a") == ["a"]

@@ -475,8 +475,38 @@ cdef class _Look:
     cdef tuple required_spans  # (_span_sets)
     cdef bint ahead
     cdef bint negate
+    # Look.peek as C arrays: per way k, width[k] 0 for a span (key id kid[k], key
+    # keys[k]), else a token run of that many tests from first[k] in tests / tids
+    cdef int peeks  # how many ways; -1 where the body is run
+    cdef int *width
+    cdef int *first
+    cdef int *kid
+    cdef int *tids
+    cdef list keys
+    cdef list tests
 
     def __cinit__(self, look):
+        cdef int k, t
+        peek = getattr(look, "peek", None)  # (a Look pickled before peeks had none)
+        self.peeks = -1 if peek is None else len(peek)
+        if peek is not None:
+            runs = [arg for kind, arg in peek if kind != "span"]
+            self.width = <int *> malloc(max(self.peeks, 1) * 3 * sizeof(int))
+            self.tids = <int *> malloc(max(sum(map(len, runs)), 1) * sizeof(int))
+            if not self.width or not self.tids:
+                raise MemoryError()
+            self.first, self.kid = self.width + self.peeks, self.width + 2 * self.peeks
+            self.keys, self.tests = [], []
+            for k, (kind, arg) in enumerate(peek):
+                key = span_key(*arg) if kind == "span" else None
+                self.keys.append(key)
+                self.kid[k] = _key_id(key) if kind == "span" else -1
+                self.width[k] = 0 if kind == "span" else len(arg)
+                self.first[k] = len(self.tests)
+                for test in (() if kind == "span" else arg):
+                    t = len(self.tests)
+                    self.tids[t] = _test_id(test)
+                    self.tests.append(test)
         self.program = look.program
         self.anchored = None if look.anchored is None else _code(look.anchored)
         self.key = look.key
@@ -484,6 +514,10 @@ cdef class _Look:
         self.required_spans = _span_sets(look.required_spans)
         self.ahead = look.ahead
         self.negate = look.negate
+
+    def __dealloc__(self):
+        free(self.width)  # first and kid share its block
+        free(self.tids)
 
 
 cdef inline object _slot(list slots, int key):
@@ -499,6 +533,41 @@ cdef inline void _set_slot(list slots, int key, object value):
     slots[key] = value
 
 
+cdef bint _peek(MatchContext ctx, _Look look, int pos) except -1:
+    """vm.MatchContext.peek: whether a way of a lookaround's body matches at `pos`, its
+    tokens' tests read off the per-form memo."""
+    cdef int way, start, k, t, width
+    cdef SpanTable spans
+    for way in range(look.peeks):
+        width = look.width[way]
+        if width == 0:
+            table = _keyed_table(ctx, look.kid[way], look.keys[way])
+            if type(table) is SpanTable:
+                spans = <SpanTable> table
+                if look.ahead:
+                    k = spans.first_from(pos)
+                    if k < spans.count and spans.s[k] == pos:
+                        return True
+                else:
+                    k = spans.first_to(pos)
+                    if k < spans.count and spans.ends[k] == pos:
+                        return True
+            elif _others(table, pos, not look.ahead):
+                return True
+            continue
+        start = pos if look.ahead else pos - width
+        if start < 0 or start + width > ctx.n:
+            continue
+        for k in range(width):
+            t = look.first[way] + k
+            if not _passes_at(look.tests[t], look.tids[t], ctx.tokens, start + k,
+                              _form_id(ctx, start + k)):
+                break
+        else:
+            return True
+    return False
+
+
 cdef bint _look(MatchContext ctx, _Look look, int pos) except -1:
     """MatchContext.look, step for step, on the same memos kept per look key in lists (an
     anchored body's results in a byte per position here, 0 for not run yet, 1 false, 2 true):
@@ -506,6 +575,8 @@ cdef bint _look(MatchContext ctx, _Look look, int pos) except -1:
     cdef int first, last
     cdef bint found
     cdef bytearray known
+    if look.peeks >= 0:
+        return _peek(ctx, look, pos) != look.negate
     if look.required:  # the body needs a token that is not on its side of `pos`
         bounds = _slot(ctx._bounds, look.key)
         if bounds is None:

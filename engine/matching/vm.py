@@ -147,7 +147,10 @@ class MatchContext:
     def look(self, look, pos: int) -> bool:
         """Whether a lookaround holds at `pos`: for a bounded body, by a run from `pos`;
         otherwise from one scan of the whole sentence. Memoised by what the lookaround
-        asserts, so rules sharing a cue (`(?<! @negation_cue)`) check it once per position."""
+        asserts, so rules sharing a cue (`(?<! @negation_cue)`) check it once per position.
+        A body of fixed token runs or single spans (Look.peek) is decided on the spot."""
+        if look.peek is not None:
+            return self.peek(look.peek, pos, look.ahead) != look.negate
         if look.required:  # the body needs a token that is not on its side of `pos`
             bounds = self._bounds.get(look.key)
             if bounds is None:
@@ -174,6 +177,22 @@ class MatchContext:
                 table = [not v for v in table]
             self._looks[look.key] = table
         return table[pos]
+
+    def peek(self, options: tuple, pos: int, ahead: bool) -> bool:
+        """Whether one of a lookaround body's ways (Look.peek) matches from `pos` (ahead) or
+        up to it (behind): its tokens there pass its tests, or its table has a span there."""
+        n, tokens = self.n, self.tokens
+        for kind, arg in options:
+            if kind == "span":
+                table = self.table(arg)
+                if (table.by_start if ahead else table.by_end).get(pos):
+                    return True
+                continue
+            start = pos if ahead else pos - len(arg)
+            if start >= 0 and start + len(arg) <= n and all(
+                    test(tokens[start + k]) for k, test in enumerate(arg)):
+                return True
+        return False
 
     def spans_changed(self) -> None:
         """Spans were added (facts of a priority group): lookarounds may read differently."""

@@ -41,6 +41,11 @@ class Look:
     key: int = -1  # what it asserts (ahead, negate, body AST), interned: equal across rules
     required: tuple = ()  # token keys the body needs (as Program.required): absent, no match
     required_spans: tuple = ()  # span keys the body needs (as Program.required_spans)
+    # Where each way the body can match is a fixed run of tokens or one span (`(?! the | a)`,
+    # `(?<= [norm=town|village] of)`, `(?<! @irrealis)`, most lookarounds of a pack): those
+    # ways, as ("tokens", compiled tests in text order) or ("span", key). The VM then tests
+    # the tokens beside the position, or reads the table there, instead of running the body.
+    peek: tuple | None = None
 
 
 @dataclass
@@ -200,7 +205,7 @@ class _Emitter:
             key = _LOOK_KEYS.setdefault(asserts, len(_LOOK_KEYS))
             self.p.looks.append(Look(body, node.ahead, node.negate, anchored, key,
                                      token_requirements(node.child),
-                                     span_requirements(node.child)))
+                                     span_requirements(node.child), peek_options(node.child)))
             self.p.span_keys |= body.span_keys
             self.emit(ASSERT, LOOK, len(self.p.looks) - 1)
         else:
@@ -224,6 +229,60 @@ class _Emitter:
         end = len(self.code)
         for split in splits:
             self.patch(split, *((split + 1, end) if node.greedy else (end, split + 1)))
+
+
+MAX_PEEK_OPTIONS = 16  # past this many ways, a lookaround's body is run, not peeked at
+
+
+def _token_runs(node: ast.Node) -> list[tuple] | None:
+    """Every run of token tests `node` can match, where it matches only such fixed runs
+    (tokens, alternatives, short bounded repeats); None otherwise, or past MAX_PEEK_OPTIONS."""
+    if isinstance(node, ast.Tok):
+        return [(node.test,)]
+    if isinstance(node, ast.Alt):
+        runs = []
+        for option in node.options:
+            found = _token_runs(option)
+            if found is None:
+                return None
+            runs += found
+        return runs if len(runs) <= MAX_PEEK_OPTIONS else None
+    if isinstance(node, ast.Seq | ast.Repeat):
+        if isinstance(node, ast.Seq):
+            parts = [_token_runs(item) for item in node.items]
+        elif node.max is None or node.max > MAX_PEEK_OPTIONS:
+            return None
+        else:
+            child = _token_runs(node.child)
+            # n copies of the child for each n allowed: min..max
+            parts = [child] * node.min + [None if child is None else [(), *child]] * (
+                node.max - node.min)
+        runs = [()]
+        for part in parts:
+            if part is None:
+                return None
+            runs = list(dict.fromkeys(run + more for run in runs for more in part))
+            if len(runs) > MAX_PEEK_OPTIONS:
+                return None
+        return runs
+    return None  # spans, lookarounds, anchors
+
+
+def peek_options(node: ast.Node) -> tuple | None:
+    """A lookaround body's ways to match, where each is a fixed run of tokens or one span
+    (Look.peek); None where it has others, or can match nothing (then it is run)."""
+    options = node.options if isinstance(node, ast.Alt) else (node,)
+    out = []
+    for option in options:
+        if isinstance(option, ast.SpanRef):
+            out.append(("span", span_key(option.kind, option.name)))
+            continue
+        runs = _token_runs(option)
+        if runs is None or any(not run for run in runs):
+            return None
+        out += [("tokens", tuple(map(compile_test, run))) for run in runs]
+    out = list(dict.fromkeys(out))
+    return tuple(out) if len(out) <= MAX_PEEK_OPTIONS else None
 
 
 def compile_body(node: ast.Node, reverse: bool = False) -> Program:
