@@ -54,7 +54,8 @@ class Sentence:
         """The word forms of the tokens: every attribute a pattern tests, without offsets.
         Cheaper than tokens (no object per token), so the matcher runs over these."""
         if self._forms is None:
-            self._forms = list(map(FORMS.__getitem__, self.fids))
+            forms = FORMS
+            self._forms = [forms[fid] for fid in self.fids]
         return self._forms
 
     def char_span(self, start: int, end: int) -> tuple[int, int]:
