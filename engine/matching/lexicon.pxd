@@ -6,4 +6,4 @@ cimport cython
 
 @cython.locals(n=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, found=list)
 cpdef list _search(dict root, object tokens, Py_ssize_t field, object starts,
-                   list firsts=*, list fids=*)
+                   list firsts=*, list fids=*, list words=*)

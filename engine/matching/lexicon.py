@@ -37,10 +37,14 @@ class Lexicon:
         # trie and none in the exact texts' (a handful of entries).
         self._norm_first: list = []
         self._text_first: list = []
+        # and its word in each (norm, text), which a walk reads at every step: compiled, an
+        # item of a word form (a tuple subclass) is fetched through a Python-level call
+        self._norms: list = []
+        self._texts: list = []
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        for memo in ("_begins", "_norm_first", "_text_first"):
+        for memo in ("_begins", "_norm_first", "_text_first", "_norms", "_texts"):
             del state[memo]  # memos by this process's form ids
         return state
 
@@ -64,9 +68,10 @@ class Lexicon:
         if fids is None:
             return (_search(self._norm, tokens, fields.index("norm"), starts)
                     + _search(self._text, tokens, fields.index("text"), starts))
-        return (_search(self._norm, tokens, fields.index("norm"), starts, self._norm_first, fids)
+        return (_search(self._norm, tokens, fields.index("norm"), starts, self._norm_first, fids,
+                        self._norms)
                 + _search(self._text, tokens, fields.index("text"), starts, self._text_first,
-                          fids))
+                          fids, self._texts))
 
     def _begins_with(self, fid: int) -> bool:
         """Whether an alias begins with word form `fid` (its first nodes kept by the way)."""
@@ -74,9 +79,10 @@ class Lexicon:
         norm, text = self._norm.get(form.norm), self._text.get(form.text)
         missing = fid + 1 - len(self._norm_first)
         if missing > 0:
-            self._norm_first.extend([None] * missing)
-            self._text_first.extend([None] * missing)
+            for memo in (self._norm_first, self._text_first, self._norms, self._texts):
+                memo.extend([None] * missing)
         self._norm_first[fid], self._text_first[fid] = norm, text
+        self._norms[fid], self._texts[fid] = form.norm, form.text
         return norm is not None or text is not None
 
 
@@ -104,10 +110,12 @@ def _frozen(level: dict) -> dict[str, _Node]:
 
 
 def _search(root: dict[str, _Node], tokens, field: int, starts, firsts: list | None = None,
-            fids: list | None = None) -> list[tuple[str, int, int, dict]]:
+            fids: list | None = None, words: list | None = None
+            ) -> list[tuple[str, int, int, dict]]:
     """The aliases of one trie beginning at the tokens `starts` (where one can begin), the
-    tokens (named tuples) compared on their `field`-th item; `firsts`, where given, the node
-    each form id (`fids`, the tokens') begins, in place of looking its word up."""
+    tokens (named tuples) compared on their `field`-th item; `firsts` and `words`, where
+    given, the node each form id (`fids`, the tokens') begins and its word, in place of
+    reading the token and looking its word up."""
     if not root:
         return []
     found = []
@@ -121,7 +129,7 @@ def _search(root: dict[str, _Node], tokens, field: int, starts, firsts: list | N
                 found.append((end, start, hits))
             if end == n or not children:
                 break
-            node = children.get(tokens[end][field])
+            node = children.get(tokens[end][field] if words is None else words[fids[end]])
             end += 1
     found.sort()  # by end, then longest first (the same end, the earlier start)
     return [(cls, start, end, value) for end, start, hits in found for cls, value in hits]
