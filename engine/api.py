@@ -118,14 +118,25 @@ def _compile(rule: Rule) -> CompiledRule:
 
 
 def _resolve_overlaps(matches: list[tuple[int, object]]) -> list[tuple[int, object]]:
-    """Within one rule: leftmost, then longest, then earliest pattern; no two facts overlap."""
-    ordered = sorted(matches, key=lambda pm: (pm[1].start, -(pm[1].end - pm[1].start), pm[0]))
+    """Within one rule: leftmost, then longest, then earliest pattern; no two facts overlap.
+    The matches of one pattern alone (most runs) are so already, as finditer gives them."""
+    first = matches[0][0]
+    for k, _ in matches:
+        if k != first:
+            break
+    else:
+        return matches
+    ordered = sorted(matches, key=_overlap_order)
     kept, last_end = [], -1
     for pm in ordered:
         if pm[1].start >= last_end:
             kept.append(pm)
             last_end = pm[1].end
     return kept
+
+
+def _overlap_order(pm: tuple[int, object]) -> tuple:
+    return pm[1].start, pm[1].start - pm[1].end, pm[0]
 
 
 class Engine:
