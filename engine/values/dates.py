@@ -309,6 +309,8 @@ def document_date(doc, grammar) -> date | None:
         return found
     for sentence in doc.sentences[:3]:
         words = [form.text for form in sentence.forms[:12]]
+        if not words or grammar.inert(words[0]):
+            continue  # a dateline's date is its first word's phrase, begun by a terminal
         for start, _end, expr in grammar.find_words(words, sentence.starts[:12], doc.text):
             if start == 0 and not expr.get("needs_base") and expr["precision"] == "day":
                 iso = resolve(expr, None)
