@@ -232,10 +232,18 @@ class Engine:
         needs_of: list[list[int] | None] = []
         for compiled in self.rules:
             needs = []
-            for program in compiled.programs if len(compiled.programs) > 1 else ():
+            several = len(compiled.programs) > 1 and compiled.rule.spacy_pattern is None
+            for program, node in (zip(compiled.programs, compiled.rule.asts, strict=True)
+                                  if several else ()):
                 need = 0
-                for pairs in program.required:
-                    keys = frozenset((field, v) for field, values in pairs for v in values)
+                # the tokens the pattern consumes, and those its positive lookarounds' bodies
+                # need ("of" in `(?<= [norm=town] of) [is_title]`), which lie in the sentence
+                sets = [frozenset((field, v) for field, values in pairs for v in values)
+                        for pairs in program.required]
+                for keys in _token_conditions(context_sets(node)):
+                    if keys not in sets:
+                        sets.append(keys)
+                for keys in sets:
                     bit = set_bits.get(keys)
                     if bit is None:
                         bit = set_bits[keys] = _bit(len(set_bits))

@@ -255,11 +255,16 @@ def test_a_rules_patterns_run_only_where_their_own_tokens_are(tmp_path, monkeypa
     facts = eng.extract("Forces retook villages, officials said, and fighting went on.")
     assert [f.args["y"]["text"] for f in facts] == ["Forces"]
     assert len(tried) == 1  # not the third: "fighting" triggers the rule, "back" is missing
+    tried.clear()
+    assert eng.extract("Fighting back, the forces held.") == []
+    assert len(tried) == 0  # "back" is there, not "said", which the third's lookbehind needs
+    assert [f.args["z"]["text"] for f in eng.extract("He said fighting back was right.")] == [
+        "fighting"]
 
 
 SEVERAL_PATTERNS = [
     ["a b", "c []? d"], ["a", "b c", "(a | d) c"], ["a []{0,2} b", "(?<= c) d", "d (?= a)"],
-    ["x:a b?", "y:(b | c) d", "a d"],
+    ["x:a b?", "y:(b | c) d", "a d"], ["(?<= a b) c", "c (?= d a) | b", "d (?<! a) c"],
 ]
 
 
