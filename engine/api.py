@@ -232,7 +232,7 @@ class Engine:
         needs_of: list[list[int] | None] = []
         for compiled in self.rules:
             needs = []
-            several = len(compiled.programs) > 1 and compiled.rule.spacy_pattern is None
+            several = len(compiled.programs) > 1  # (a spacy_pattern rule has one)
             for program, node in (zip(compiled.programs, compiled.rule.asts, strict=True)
                                   if several else ()):
                 need = 0

@@ -247,25 +247,22 @@ def _token_runs(node: ast.Node) -> list[tuple] | None:
                 return None
             runs += found
         return runs if len(runs) <= MAX_PEEK_OPTIONS else None
-    if isinstance(node, ast.Seq | ast.Repeat):
-        if isinstance(node, ast.Seq):
-            parts = [_token_runs(item) for item in node.items]
-        elif node.max is None or node.max > MAX_PEEK_OPTIONS:
+    if isinstance(node, ast.Seq):
+        parts = [_token_runs(item) for item in node.items]
+    elif isinstance(node, ast.Repeat) and node.max is not None and node.max <= MAX_PEEK_OPTIONS:
+        child = _token_runs(node.child)  # min copies of it, then up to max - min optional ones
+        parts = [child] * node.min + [None if child is None else [(), *child]] * (
+            node.max - node.min)
+    else:
+        return None  # spans, unbounded or long repeats, lookarounds, anchors
+    runs = [()]
+    for part in parts:
+        if part is None:
             return None
-        else:
-            child = _token_runs(node.child)
-            # n copies of the child for each n allowed: min..max
-            parts = [child] * node.min + [None if child is None else [(), *child]] * (
-                node.max - node.min)
-        runs = [()]
-        for part in parts:
-            if part is None:
-                return None
-            runs = list(dict.fromkeys(run + more for run in runs for more in part))
-            if len(runs) > MAX_PEEK_OPTIONS:
-                return None
-        return runs
-    return None  # spans, lookarounds, anchors
+        runs = list(dict.fromkeys(run + more for run in runs for more in part))
+        if len(runs) > MAX_PEEK_OPTIONS:
+            return None
+    return runs
 
 
 def peek_options(node: ast.Node) -> tuple | None:

@@ -244,17 +244,11 @@ def _resolve(expr: dict, base: date | None) -> str | None:
     return found.isoformat()[:_ISO_LENGTH[precision]]
 
 
-def maximal_dates(values: dict) -> list[tuple[int, int, dict]]:
-    """The date spans (keyed (start, end)) that lie inside no other, "since …" left out (it
-    dates no event), by start: "Monday" in "on Monday, March 25" is part of a date, not one."""
-    return maximal_spans(sorted(((start, end, value) for (start, end), value in values.items()),
-                                key=lambda span: (span[0], -span[1])))
-
-
 def maximal_spans(spans: list[tuple[int, int, dict]]) -> list[tuple[int, int, dict]]:
-    """maximal_dates of (start, end, value) spans already sorted by start, longest first (a
-    span table's order, SpanTable.spans): one sweep, as a span lies inside another exactly
-    when an earlier one reaches as far."""
+    """The date spans (start, end, value) that lie inside no other, "since …" left out (it
+    dates no event), by start: "Monday" in "on Monday, March 25" is part of a date, not one.
+    The spans come sorted by start, longest first (a span table's order, SpanTable.spans):
+    one sweep, as a span lies inside another exactly when an earlier one reaches as far."""
     out, reach = [], -1
     for start, end, value in spans:
         if end > reach:
@@ -265,7 +259,7 @@ def maximal_spans(spans: list[tuple[int, int, dict]]) -> list[tuple[int, int, di
 
 
 def nearest_date(maximal: list[tuple[int, int, dict]], anchor: int) -> tuple | None:
-    """Of `maximal_dates`, the one nearest token `anchor`, the one before it on a tie ("On
+    """Of `maximal_spans`, the one nearest token `anchor`, the one before it on a tie ("On
     Monday, X said forces recaptured …"). No two maximal spans tie exactly: ending (or
     starting) at the same token, one would lie inside the other."""
     best, nearest = None, None
