@@ -26,6 +26,7 @@ from engine.matching.vm import (
     MatchContext,
     SpanTable,
     all_spans,
+    any_spans,
     bit_positions,
     fill,
     finditer,
@@ -66,7 +67,7 @@ class CompiledRule:
     programs: list[Program]
     all_matches: bool  # spaCy semantics: every span, overlaps included
     triggers: frozenset | None  # None: tried on every sentence
-    span_triggers: frozenset = frozenset()  # trigger keys that are spans (@class, <value>)
+    span_triggers: tuple = ()  # trigger keys that are spans (@class, <value>), sorted
     # further token key sets the sentence needs a key of: the first `inside` within every
     # match, the others before or after it (positive lookarounds' bodies)
     conditions: tuple = ()
@@ -175,8 +176,10 @@ class Engine:
             if compiled.triggers is None:
                 self._untriggered_mask |= 1 << i
                 continue
-            compiled.span_triggers = frozenset(span_key(*k[1:]) for k in compiled.triggers
-                                               if k[0] == "span")
+            # sorted: any_spans stops at the first table with a span, so which tables a
+            # sentence makes does not vary with the process's string hashing
+            compiled.span_triggers = tuple(sorted({span_key(*k[1:]) for k in compiled.triggers
+                                                   if k[0] == "span"}))
             if compiled.span_triggers:
                 self._span_triggered.append(i)
             for key in compiled.triggers:
@@ -432,7 +435,7 @@ class Engine:
         lexicon_done = False
         words: list[str] | None = None  # the tokens' texts, for value grammars
         # read once: compiled (hatch_build.py), each attribute read is a generic lookup
-        rules, providers, matches, wanted = self.rules, self._providers, self._matches, self._wanted
+        rules, providers, matches = self.rules, self._providers, self._matches
         fills = self._fills
 
         def provide(key, table: SpanTable) -> None:
@@ -462,7 +465,7 @@ class Engine:
             if lazy and not hidden:
                 for i in lazy:
                     compiled = rules[i]
-                    if triggered >> i & 1 or wanted(compiled, ctx):
+                    if triggered >> i & 1 or any_spans(ctx, compiled.span_triggers):
                         program = fills[i]
                         if program is not None:
                             fill(program, ctx, table)
@@ -489,8 +492,8 @@ class Engine:
                 while k < n and priorities[todo[k]] == priority:
                     i = todo[k]
                     compiled = rules[i]
-                    if (hidden or not made_lazily[i]) and (triggered >> i & 1
-                                                           or wanted(compiled, ctx)):
+                    if (hidden or not made_lazily[i]) and (triggered >> i & 1 or any_spans(
+                            ctx, compiled.span_triggers)):
                         made = matches(i, ctx, fids, sets)
                         if made:  # most runs find nothing: no generator made for them
                             for program, match in made:
@@ -518,15 +521,6 @@ class Engine:
             ctx.provider = None
         out.sort(key=lambda f: (f.span[0], -f.span[1], f.rule))
         return out
-
-    @staticmethod
-    def _wanted(compiled: CompiledRule, ctx: MatchContext) -> bool:
-        """Whether a rule triggered by spans (@class, <value>) has one here; the spans are
-        found (or made, for on-demand fact types) if no one asked for them yet."""
-        for key in compiled.span_triggers:  # noqa: SIM110 (any() makes a generator per call)
-            if ctx.table(key):
-                return True
-        return False
 
     def _near(self, i: int, fids: list) -> bool:
         """Whether rule i's trigger and a token of each of its conditions are close enough for

@@ -158,6 +158,35 @@ def test_flagged_learning_equals_the_reference(fids, raw, yes):
     assert ours == theirs and len(asked) == len(set(asked))
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from("abcde"), max_size=5, unique=True),
+       st.dictionaries(st.sampled_from("abcde"), st.lists(st.tuples(
+           st.integers(0, 5), st.integers(0, 6)), max_size=3)),
+       st.sets(st.sampled_from("abcde")))
+def test_any_spans_makes_tables_in_order_until_one_has_a_span(keys, spans, made):
+    """A rule's span triggers: the answer, and which tables were made, as the reference's.
+    Tables not made yet are made by the provider, in the keys' order, and no further than
+    the first that has a span (the others may cost a helper rule's run)."""
+    keys = tuple(("class", k) for k in keys)
+
+    def run(module, any_spans):
+        asked = []
+
+        def provide(key, table):
+            asked.append(key)
+            for start, end in spans.get(key[1], []):
+                table.add(start, end)
+
+        ctx = module.MatchContext(["w"] * 6, provider=provide)
+        for k in made:  # tables some earlier run made already: not asked for again
+            table = ctx.spans[("class", k)] = module.SpanTable()
+            for start, end in spans.get(k, []):
+                table.add(start, end)
+        return any_spans(ctx, keys), asked
+
+    assert run(vm, vm.any_spans) == run(PURE, PURE.python_any_spans)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 12), st.integers(-2, 12),
                           st.sampled_from([None, "a", {"id": 1}])), max_size=40))

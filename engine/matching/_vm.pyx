@@ -455,6 +455,15 @@ cdef bint _holds_spans(MatchContext ctx, tuple required) except -1:
     return True
 
 
+def any_spans(MatchContext ctx, tuple keys) -> bool:
+    """vm.any_spans: a rule's span triggers, its tables made in order until one has a span."""
+    for key in keys:
+        table = _table(ctx, key)
+        if (<SpanTable> table).count if type(table) is SpanTable else table.values:
+            return True
+    return False
+
+
 cdef inline bint _holds(MatchContext ctx, Code code, int kind, int index, int pos) except -1:
     """An assertion at `pos` (vm._assert)."""
     if kind == AT_START:

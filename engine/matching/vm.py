@@ -271,6 +271,12 @@ def holds_spans(ctx: MatchContext, required: tuple) -> bool:
     return all(any(ctx.table(key).values for key in keys) for keys in required)
 
 
+def any_spans(ctx: MatchContext, keys: tuple) -> bool:
+    """Whether the sentence has a span of one of `keys` (a rule's span triggers), its tables
+    made, in order, until one has."""
+    return any(ctx.table(key).values for key in keys)
+
+
 def search_plan(program: Program, ctx: MatchContext) -> tuple[int, list[int] | None] | None:
     """Where matches can start: (limit, starts). No match starts after `limit`, the last
     token holding a key of each required set; `starts`, where the program's first tokens
@@ -542,11 +548,13 @@ python_finditer, python_scan, python_anchored = finditer, _scan, _anchored
 python_sentence_rules, python_flagged = sentence_rules, flagged
 python_bit_positions, python_fill = bit_positions, fill
 python_flagged_learning, python_native = flagged_learning, native
+python_any_spans = any_spans
 python_MatchContext, python_SpanTable = MatchContext, SpanTable
 try:  # the same loops and types compiled to C, where the extension was built (_vm.pyx)
     from engine.matching._vm import (
         MatchContext,
         SpanTable,
+        any_spans,
         bit_positions,
         fill,
         finditer,
