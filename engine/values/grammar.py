@@ -340,6 +340,9 @@ def _phrases(known: dict, word_info, active: list, words: list, offsets: list, t
     with the words' own filter (_prefix_filter)."""
     n = len(words)
     size = len(text)
+    # the limits as locals, which the build types (grammar.pxd): compared with the module's
+    # ints, every position would be boxed first
+    max_space, max_tokens, max_chars = MAX_PROBE_SPACE, MAX_TOKENS, MAX_WINDOW_CHARS
     # per token: 1, a terminal starts at or runs over it ("as many as" starts at "as" and
     # covers "many"); 2, the grammar ignores it (glue); 4, a phrase can begin at it
     marks = bytearray(n)
@@ -358,13 +361,14 @@ def _phrases(known: dict, word_info, active: list, words: list, offsets: list, t
         at = reach = offsets[i]
         end = at + len(word)
         if end == size or text[end].isspace():
-            reach += info[4]  # the terminals that stay in the word: known per word
+            extra = info[4]  # the terminals that stay in the word: known per word
+            reach += extra
             matchers = info[3]
             if matchers and probes is not None:
                 stop = end + 1
-                while stop < size and stop - end <= MAX_PROBE_SPACE and text[stop].isspace():
+                while stop < size and stop - end <= max_space and text[stop].isspace():
                     stop += 1
-                if stop - end <= MAX_PROBE_SPACE:
+                if stop - end <= max_space:
                     probe = text[at:stop + 1]
                     kept = probes.get(probe)
                     if kept is None:
@@ -386,7 +390,10 @@ def _phrases(known: dict, word_info, active: list, words: list, offsets: list, t
         if reach > at:
             marks[i] |= 1
             j = i + 1
-            while j < n and offsets[j] < reach:
+            while j < n:
+                offset = offsets[j]
+                if offset >= reach:
+                    break
                 marks[j] |= 1
                 j += 1
     out = []
@@ -413,13 +420,15 @@ def _phrases(known: dict, word_info, active: list, words: list, offsets: list, t
         for s in range(first, last + 1):
             if marks[s] & 4 == 0 or marks[s] & 3 == 2:
                 continue
-            for e in range(min(last + 1, s + MAX_TOKENS), s, -1):
+            for e in range(min(last + 1, s + max_tokens), s, -1):
                 if marks[e - 1] & 3 == 2:
                     continue
-                stop = offsets[e - 1] + len(words[e - 1])
-                if stop - offsets[s] > MAX_WINDOW_CHARS:
+                offset = offsets[s]
+                stop = offsets[e - 1]
+                stop += len(words[e - 1])
+                if stop - offset > max_chars:
                     continue
-                window = text[offsets[s]:stop]
+                window = text[offset:stop]
                 value = parsed.get(window, _UNPARSED)
                 if value is _UNPARSED:
                     value = parse(window)
