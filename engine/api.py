@@ -27,6 +27,7 @@ from engine.matching.vm import (
     SpanTable,
     all_spans,
     any_spans,
+    bit_flags,
     bit_positions,
     fill,
     finditer,
@@ -429,6 +430,7 @@ class Engine:
         if not triggered & self._eager_mask and not self._span_triggered and not hidden:
             return []  # (rules made on demand run only when another asks for their type)
         sets = held >> self._sets_shift  # the key sets of programs' needs the sentence holds
+        is_triggered = bit_flags(triggered, len(self.rules))  # read per rule below
         forms = sentence.forms
         ctx = MatchContext(forms)
         ctx.form_ids = fids
@@ -465,7 +467,7 @@ class Engine:
             if lazy and not hidden:
                 for i in lazy:
                     compiled = rules[i]
-                    if triggered >> i & 1 or any_spans(ctx, compiled.span_triggers):
+                    if is_triggered[i] or any_spans(ctx, compiled.span_triggers):
                         program = fills[i]
                         if program is not None:
                             fill(program, ctx, table)
@@ -492,7 +494,7 @@ class Engine:
                 while k < n and priorities[todo[k]] == priority:
                     i = todo[k]
                     compiled = rules[i]
-                    if (hidden or not made_lazily[i]) and (triggered >> i & 1 or any_spans(
+                    if (hidden or not made_lazily[i]) and (is_triggered[i] or any_spans(
                             ctx, compiled.span_triggers)):
                         made = matches(i, ctx, fids, sets)
                         if made:  # most runs find nothing: no generator made for them

@@ -158,6 +158,15 @@ def test_flagged_learning_equals_the_reference(fids, raw, yes):
     assert ours == theirs and len(asked) == len(set(asked))
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 2 ** 200), st.integers(0, 210))
+def test_bit_flags_equal_the_reference(mask, n):
+    """A byte per rule, 1 where the sentence's mask has its bit: bits at or past n dropped."""
+    got = vm.bit_flags(mask, n)
+    assert got == PURE.python_bit_flags(mask, n)
+    assert list(got) == [mask >> i & 1 for i in range(n)]
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from("abcde"), max_size=5, unique=True),
        st.dictionaries(st.sampled_from("abcde"), st.lists(st.tuples(

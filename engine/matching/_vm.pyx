@@ -1603,6 +1603,24 @@ def bit_positions(mask) -> list:
     return out
 
 
+def bit_flags(mask, Py_ssize_t n) -> bytearray:
+    """vm.bit_flags: a byte per position below `n`, 1 where `mask` has that bit set."""
+    cdef bytes raw = mask.to_bytes((mask.bit_length() + 7) >> 3, "little")
+    cdef const unsigned char *byte = raw
+    cdef Py_ssize_t i, k, size = min(len(raw), (n + 7) >> 3)
+    cdef bytearray out = bytearray(n)
+    cdef unsigned char *flags = out
+    cdef unsigned char b
+    for i in range(size):
+        b = byte[i]
+        k = 8 * i
+        while b and k < n:
+            flags[k] = b & 1
+            b >>= 1
+            k += 1
+    return out
+
+
 def flagged_learning(list fids, bytearray flags, says) -> list:
     """vm.flagged_learning: flagged(), the forms not known yet learnt first (`says(fid)`: is
     form `fid` flagged yes), compiled so that a sentence of known forms costs one call."""

@@ -537,6 +537,16 @@ def bit_positions(mask: int) -> list[int]:
     return out
 
 
+def bit_flags(mask: int, n: int) -> bytearray:
+    """A byte per position below `n`, 1 where `mask` has that bit set: a sentence's
+    triggered rules, asked of rule by rule (an index, where `mask >> i & 1` makes two ints)."""
+    out = bytearray(n)
+    for i in bit_positions(mask):
+        if i < n:
+            out[i] = 1
+    return out
+
+
 def native(program: Program) -> Program:
     """What finditer and fill run a program as: the program itself here; the compiled matcher
     (_vm.pyx) gives its own form of it, which they take in its place, faster."""
@@ -547,6 +557,7 @@ def native(program: Program) -> Program:
 python_finditer, python_scan, python_anchored = finditer, _scan, _anchored
 python_sentence_rules, python_flagged = sentence_rules, flagged
 python_bit_positions, python_fill = bit_positions, fill
+python_bit_flags = bit_flags
 python_flagged_learning, python_native = flagged_learning, native
 python_any_spans = any_spans
 python_MatchContext, python_SpanTable = MatchContext, SpanTable
@@ -555,6 +566,7 @@ try:  # the same loops and types compiled to C, where the extension was built (_
         MatchContext,
         SpanTable,
         any_spans,
+        bit_flags,
         bit_positions,
         fill,
         finditer,
