@@ -30,6 +30,15 @@ _ABBREVIATIONS = {
 }
 
 
+def _forms_of(forms: list, fids: list) -> list:
+    """The forms with ids `fids`: a loop the build types (document.pxd), where a
+    comprehension would index the list with boxed ints."""
+    out = []
+    for fid in fids:
+        out.append(forms[fid])
+    return out
+
+
 class Sentence:
     """A run of tokens; `index` counts sentences from 0 within the document."""
 
@@ -54,8 +63,7 @@ class Sentence:
         """The word forms of the tokens: every attribute a pattern tests, without offsets.
         Cheaper than tokens (no object per token), so the matcher runs over these."""
         if self._forms is None:
-            forms = FORMS
-            self._forms = [forms[fid] for fid in self.fids]
+            self._forms = _forms_of(FORMS, self.fids)
         return self._forms
 
     def char_span(self, start: int, end: int) -> tuple[int, int]:
