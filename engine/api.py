@@ -271,6 +271,10 @@ class Engine:
         lazy_rules = {i for rules in self._lazy.values() for i in rules}
         self._span_triggered = [i for i in self._span_triggered if i not in lazy_rules]
         self._span_triggered_mask = sum(1 << i for i in self._span_triggered)
+        # what a sentence's pass reads of each rule, by index: attribute reads cost more
+        self._span_triggers_of = [c.span_triggers for c in self.rules]
+        self._emits = [c.rule.emit for c in self.rules]
+        self._type_keys = [span_key("class", c.rule.fact) for c in self.rules]
         self.values = {name: compile_cached(spec) for name, spec in self.ruleset.grammars.items()}
         # What fills a span table made on demand (_sentence's provide): by key, the value
         # grammar, whether the lexicon pass does, and the on-demand rules that make the type.
@@ -438,7 +442,7 @@ class Engine:
         words: list[str] | None = None  # the tokens' texts, for value grammars
         # read once: compiled (hatch_build.py), each attribute read is a generic lookup
         rules, providers, matches = self.rules, self._providers, self._matches
-        fills = self._fills
+        fills, span_triggers_of = self._fills, self._span_triggers_of
 
         def provide(key, table: SpanTable) -> None:
             """Fill a span table the first time a pattern or trigger asks for it."""
@@ -466,8 +470,7 @@ class Engine:
                     found.add(start, end, value)
             if lazy and not hidden:
                 for i in lazy:
-                    compiled = rules[i]
-                    if is_triggered[i] or any_spans(ctx, compiled.span_triggers):
+                    if is_triggered[i] or any_spans(ctx, span_triggers_of[i]):
                         program = fills[i]
                         if program is not None:
                             fill(program, ctx, table)
@@ -488,35 +491,34 @@ class Engine:
                 (triggered | self._span_triggered_mask) & self._eager_mask)
             k, n = 0, len(todo)
             priorities, made_lazily = self._priorities, self._made_lazily
+            emits, type_keys = self._emits, self._type_keys
             while k < n:
                 priority = priorities[todo[k]]
                 found = []
                 while k < n and priorities[todo[k]] == priority:
                     i = todo[k]
-                    compiled = rules[i]
                     if (hidden or not made_lazily[i]) and (is_triggered[i] or any_spans(
-                            ctx, compiled.span_triggers)):
+                            ctx, span_triggers_of[i])):
                         made = matches(i, ctx, fids, sets)
                         if made:  # most runs find nothing: no generator made for them
                             for program, match in made:
-                                found.append((compiled, program, match))
+                                found.append((i, program, match))
                     k += 1
                 if found:
                     ctx.spans_changed()
-                for compiled, program, match in found:
+                for i, program, match in found:
                     # A fact of an `emit: false` rule only feeds later rules: its span and
                     # entity are all they read, so no Fact is made for it unless hidden facts
                     # are asked for.
-                    if hidden or compiled.rule.emit:
+                    if hidden or emits[i]:
                         if dates is None:
                             dates = _SentenceDates(ctx, doc)
-                        fact = self._fact(compiled, doc, sentence, ctx, program, match, dates)
+                        fact = self._fact(rules[i], doc, sentence, ctx, program, match, dates)
                         head = _head_entity(fact)
                         out.append(fact)
                     else:
                         head = self._head(program, ctx, match) if program.names else None
-                    ctx.table(span_key("class", compiled.rule.fact)).add(match.start, match.end,
-                                                                         head)
+                    ctx.table(type_keys[i]).add(match.start, match.end, head)
         finally:
             # provide and ctx refer to each other: without this, the sentence's span tables
             # are garbage only the cyclic collector can free (12% of the run's time)
