@@ -31,6 +31,7 @@ from engine.matching.vm import (
     bit_positions,
     fill,
     finditer,
+    finditer_each,
     flagged_learning,
     native,
     sentence_rules,
@@ -560,11 +561,7 @@ class Engine:
         if len(programs) == 1:
             made = finditer(codes[0], ctx)
             return [(programs[0], m) for m in made] if made else made
-        if needs is None:
-            found = [(k, m) for k, code in enumerate(codes) for m in finditer(code, ctx)]
-        else:  # only the programs whose needed tokens are all in the sentence
-            found = [(k, m) for k, code in enumerate(codes) if sets & needs[k] == needs[k]
-                     for m in finditer(code, ctx)]
+        found = finditer_each(codes, needs, sets, ctx)  # where their needed tokens are
         return [(programs[k], m) for k, m in _resolve_overlaps(found)] if found else []
 
     def _fact(self, compiled, doc, sentence, ctx, program, match, dates=None) -> Fact:

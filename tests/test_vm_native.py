@@ -36,6 +36,7 @@ def _pure_vm():
     spec.loader.exec_module(module)
     module._scan, module._anchored = module.python_scan, module.python_anchored
     module.MatchContext, module.SpanTable = module.python_MatchContext, module.python_SpanTable
+    module.finditer = module.python_finditer  # what its finditer_each runs
     return module
 
 
@@ -108,6 +109,26 @@ def test_compiled_matches_and_steps_equal_the_reference(pattern, sentence):
         assert all(i >= 0 for i in memo.form_ids)
         assert [(m.start, m.end, m.captures) for m in vm.finditer(program, memo)] == want
         assert memo.steps == reference.steps, pattern
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(patterns(), min_size=1, max_size=3), sentences(),
+       st.one_of(st.none(), st.lists(st.integers(0, 15), min_size=3, max_size=3)),
+       st.integers(0, 15))
+def test_each_of_a_rules_programs_is_run_where_its_needs_are_held(pats, sentence, needs,
+                                                                  held):
+    """finditer_each: the matches of each program, in program order, of those whose needed
+    key sets (bits) the sentence holds, all of them without needs; as the reference's."""
+    tokens, spans = sentence
+    programs = [compile_pattern(parse(p)) for p in pats]
+    needs = needs[:len(programs)] if needs is not None else None
+    got = vm.finditer_each([vm.native(p) for p in programs], needs, held,
+                           vm.MatchContext(tokens, spans))
+    want = PURE.python_finditer_each(programs, needs, held, PURE.MatchContext(tokens, spans))
+    assert [(k, m.start, m.end, m.captures) for k, m in got] == [
+        (k, m.start, m.end, m.captures) for k, m in want]
+    assert {k for k, _ in want} <= {k for k in range(len(programs))
+                                    if needs is None or held & needs[k] == needs[k]}
 
 
 @settings(max_examples=300, deadline=None)

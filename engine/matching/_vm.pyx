@@ -1184,6 +1184,21 @@ def finditer(program, MatchContext ctx) -> list:
     return _search(program, ctx, [])
 
 
+def finditer_each(list programs, needs, held, MatchContext ctx) -> list:
+    """vm.finditer_each: (k, match) for each of a rule's programs that the sentence holds the
+    needs of."""
+    cdef list found = []
+    cdef Py_ssize_t k
+    for k in range(len(programs)):
+        if needs is not None:
+            need = (<list> needs)[k]
+            if held & need != need:
+                continue
+        for match in <list> _search(programs[k], ctx, []):
+            found.append((k, match))
+    return found
+
+
 def fill(program, MatchContext ctx, SpanTable table) -> None:
     """vm.fill: the spans of finditer's matches added to `table`, with no Match made."""
     _search(program, ctx, table)

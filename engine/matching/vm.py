@@ -377,6 +377,18 @@ def finditer(program: Program, ctx: MatchContext) -> list[Match]:
     return out
 
 
+def finditer_each(programs: list, needs: list | None, held: int,
+                  ctx: MatchContext) -> list[tuple[int, Match]]:
+    """(k, match) for the matches of each of a rule's programs (finditer's), program by
+    program; with `needs`, only of the programs k whose needed key sets (bits of needs[k])
+    are all in `held`, the sets the sentence holds."""
+    found = []
+    for k, program in enumerate(programs):
+        if needs is None or held & needs[k] == needs[k]:
+            found.extend((k, match) for match in finditer(program, ctx))
+    return found
+
+
 def _closure_set(program, ctx, states: set, pc: int, pos: int) -> bool:
     """Add the consuming states reachable from `pc` at `pos` to `states`; True if MATCH is."""
     code = program.code
@@ -559,7 +571,7 @@ python_sentence_rules, python_flagged = sentence_rules, flagged
 python_bit_positions, python_fill = bit_positions, fill
 python_bit_flags = bit_flags
 python_flagged_learning, python_native = flagged_learning, native
-python_any_spans = any_spans
+python_any_spans, python_finditer_each = any_spans, finditer_each
 python_MatchContext, python_SpanTable = MatchContext, SpanTable
 try:  # the same loops and types compiled to C, where the extension was built (_vm.pyx)
     from engine.matching._vm import (
@@ -570,6 +582,7 @@ try:  # the same loops and types compiled to C, where the extension was built (_
         bit_positions,
         fill,
         finditer,
+        finditer_each,
         flagged,
         flagged_learning,
         native,
