@@ -305,6 +305,16 @@ class Engine:
                                          and not c.all_matches and span_key("class", c.rule.fact)
                                          not in c.programs[0].span_keys) else None
                        for i, c in enumerate(self.rules)]
+        # What every sentence's pass reads, in one tuple: read as attributes of the engine,
+        # compiled, each costs a generic lookup per sentence. (_matches, _fact and _fills,
+        # which `assay profile` replaces for its run, are read as attributes.)
+        self._pass_state = (
+            self._form_kinds, self._form_masks, self._form_slots, self._untriggered_mask,
+            bool(self._span_triggered), self._conditional,
+            [(j * self._width, fewer) for j, fewer in enumerate(self._fewer)],
+            self._eager_mask, self._sets_shift, self.rules, self._providers,
+            self._span_triggers_of, self._span_triggered_mask, self._priorities,
+            self._made_lazily, self._emits, self._type_keys)
 
     # ---- public API ----
     def extract(self, text: str, doc_id: str | None = None, date: str | None = None,
@@ -420,30 +430,30 @@ class Engine:
                 self._form_kinds.append((1 if rules else 0) | (2 if slots else 0))
 
     def _sentence(self, doc: Document, sentence: Sentence, hidden: bool = False) -> list[Fact]:
+        (kinds, masks, slots, untriggered, span_triggered, conditional, fewer_by_slot,
+         eager_mask, sets_shift, rules, providers, span_triggers_of, span_triggered_mask,
+         priorities, made_lazily, emits, type_keys) = self._pass_state
         fids = sentence.fids
-        if len(FORMS) > len(self._form_kinds):  # forms met since: indexed before they are read
+        if len(FORMS) > len(kinds):  # forms met since: indexed before they are read
             self._add_forms(len(FORMS))
         # the rules its forms trigger and the condition keys they hold, read in C off the
         # few forms that do either
-        triggered, held = sentence_rules(fids, self._form_kinds, self._form_masks,
-                                         self._form_slots, self._untriggered_mask)
-        if not triggered and not self._span_triggered and not hidden:
+        triggered, held = sentence_rules(fids, kinds, masks, slots, untriggered)
+        if not triggered and not span_triggered and not hidden:
             return []  # the common case: no token of this sentence triggers any rule
-        if triggered & self._conditional:
-            for j, fewer in enumerate(self._fewer):  # bits above slot j fall outside `triggered`
-                triggered &= (held >> (j * self._width)) | fewer
-        if not triggered & self._eager_mask and not self._span_triggered and not hidden:
+        if triggered & conditional:
+            for shift, fewer in fewer_by_slot:  # bits above slot j fall outside `triggered`
+                triggered &= (held >> shift) | fewer
+        if not triggered & eager_mask and not span_triggered and not hidden:
             return []  # (rules made on demand run only when another asks for their type)
-        sets = held >> self._sets_shift  # the key sets of programs' needs the sentence holds
-        is_triggered = bit_flags(triggered, len(self.rules))  # read per rule below
+        sets = held >> sets_shift  # the key sets of programs' needs the sentence holds
+        is_triggered = bit_flags(triggered, len(rules))  # read per rule below
         forms = sentence.forms
         ctx = MatchContext(forms)
         ctx.form_ids = fids
         lexicon_done = False
         words: list[str] | None = None  # the tokens' texts, for value grammars
-        # read once: compiled (hatch_build.py), each attribute read is a generic lookup
-        rules, providers, matches = self.rules, self._providers, self._matches
-        fills, span_triggers_of = self._fills, self._span_triggers_of
+        matches, fills = self._matches, self._fills
 
         def provide(key, table: SpanTable) -> None:
             """Fill a span table the first time a pattern or trigger asks for it."""
@@ -489,10 +499,8 @@ class Engine:
             # follow priority), not those made on demand; later groups see the facts of earlier
             # ones.
             todo = range(len(rules)) if hidden else bit_positions(
-                (triggered | self._span_triggered_mask) & self._eager_mask)
+                (triggered | span_triggered_mask) & eager_mask)
             k, n = 0, len(todo)
-            priorities, made_lazily = self._priorities, self._made_lazily
-            emits, type_keys = self._emits, self._type_keys
             while k < n:
                 priority = priorities[todo[k]]
                 found = []
