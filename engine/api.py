@@ -32,6 +32,7 @@ from engine.matching.vm import (
     fill,
     finditer,
     finditer_each,
+    first_value,
     flagged_learning,
     native,
     sentence_rules,
@@ -458,10 +459,9 @@ class Engine:
         def provide(key, table: SpanTable) -> None:
             """Fill a span table the first time a pattern or trigger asks for it."""
             nonlocal lexicon_done, words
-            found = providers.get(key)
-            if found is None:
+            if key not in providers:  # (not .get(): compiled, a method call costs more)
                 return  # a type emitted rules make: filled as they match
-            grammar, lexicon, lazy, acts, acts_of = found
+            grammar, lexicon, lazy, acts, acts_of = providers[key]
             if grammar is not None:
                 active = flagged_learning(fids, acts, acts_of)
                 if active:
@@ -695,11 +695,7 @@ def _span_value(program: Program, role: str, ctx: MatchContext, s: int,
     if order is None:
         keys = program.value_keys.get(role, ())
         order = program.value_order[role] = keys + tuple(sorted(program.span_keys - set(keys)))
-    for key in order:
-        value = ctx.table(key).get(s, e)
-        if isinstance(value, dict):
-            return key, value
-    return None, None
+    return first_value(ctx, order, s, e)
 
 
 def _span_fields(key: tuple, value: dict) -> dict:

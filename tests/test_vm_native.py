@@ -191,6 +191,31 @@ def test_bit_flags_equal_the_reference(mask, n):
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from("abcde"), max_size=5, unique=True),
        st.dictionaries(st.sampled_from("abcde"), st.lists(st.tuples(
+           st.integers(0, 3), st.integers(0, 4),
+           st.sampled_from([None, "x", {"id": 1}, {"id": 2}])), max_size=4)),
+       st.integers(0, 3), st.integers(0, 4))
+def test_first_value_reads_tables_in_order_until_a_dict(keys, spans, start, end):
+    """The value an argument takes: the first of the keys whose table gives the span a
+    dict, the tables made in order as they are reached; as the reference's."""
+    keys = tuple(("class", k) for k in keys)
+
+    def run(module, first_value):
+        asked = []
+
+        def provide(key, table):
+            asked.append(key)
+            for s, e, value in spans.get(key[1], []):
+                table.add(s, e, value)
+
+        ctx = module.MatchContext(["w"] * 5, provider=provide)
+        return first_value(ctx, keys, start, end), asked
+
+    assert run(vm, vm.first_value) == run(PURE, PURE.python_first_value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from("abcde"), max_size=5, unique=True),
+       st.dictionaries(st.sampled_from("abcde"), st.lists(st.tuples(
            st.integers(0, 5), st.integers(0, 6)), max_size=3)),
        st.sets(st.sampled_from("abcde")))
 def test_any_spans_makes_tables_in_order_until_one_has_a_span(keys, spans, made):

@@ -464,6 +464,24 @@ def any_spans(MatchContext ctx, tuple keys) -> bool:
     return False
 
 
+def first_value(MatchContext ctx, tuple keys, int start, int end) -> tuple:
+    """vm.first_value: the first of `keys` whose table gives span (start, end) a dict."""
+    cdef SpanTable spans
+    cdef int k
+    for key in keys:
+        table = _table(ctx, key)
+        if type(table) is SpanTable:
+            spans = <SpanTable> table
+            k = spans._by_start(start, end)
+            value = spans.vals[k] if (k < spans.count and spans.s[k] == start
+                                      and spans.e[k] == end) else None
+        else:
+            value = table.get(start, end)
+        if isinstance(value, dict):
+            return key, value
+    return None, None
+
+
 cdef inline bint _holds(MatchContext ctx, Code code, int kind, int index, int pos) except -1:
     """An assertion at `pos` (vm._assert)."""
     if kind == AT_START:

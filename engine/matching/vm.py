@@ -277,6 +277,17 @@ def any_spans(ctx: MatchContext, keys: tuple) -> bool:
     return any(ctx.table(key).values for key in keys)
 
 
+def first_value(ctx: MatchContext, keys: tuple, start: int, end: int) -> tuple:
+    """(key, value) of the first of `keys` whose table has span (start, end) with a dict for
+    value (an entity, a typed value), its tables made as they are reached; (None, None)
+    where none has."""
+    for key in keys:
+        value = ctx.table(key).get(start, end)
+        if isinstance(value, dict):
+            return key, value
+    return None, None
+
+
 def search_plan(program: Program, ctx: MatchContext) -> tuple[int, list[int] | None] | None:
     """Where matches can start: (limit, starts). No match starts after `limit`, the last
     token holding a key of each required set; `starts`, where the program's first tokens
@@ -572,6 +583,7 @@ python_bit_positions, python_fill = bit_positions, fill
 python_bit_flags = bit_flags
 python_flagged_learning, python_native = flagged_learning, native
 python_any_spans, python_finditer_each = any_spans, finditer_each
+python_first_value = first_value
 python_MatchContext, python_SpanTable = MatchContext, SpanTable
 try:  # the same loops and types compiled to C, where the extension was built (_vm.pyx)
     from engine.matching._vm import (
@@ -583,6 +595,7 @@ try:  # the same loops and types compiled to C, where the extension was built (_
         fill,
         finditer,
         finditer_each,
+        first_value,
         flagged,
         flagged_learning,
         native,
