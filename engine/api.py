@@ -273,10 +273,6 @@ class Engine:
         lazy_rules = {i for rules in self._lazy.values() for i in rules}
         self._span_triggered = [i for i in self._span_triggered if i not in lazy_rules]
         self._span_triggered_mask = sum(1 << i for i in self._span_triggered)
-        # what a sentence's pass reads of each rule, by index: attribute reads cost more
-        self._span_triggers_of = [c.span_triggers for c in self.rules]
-        self._emits = [c.rule.emit for c in self.rules]
-        self._type_keys = [span_key("class", c.rule.fact) for c in self.rules]
         self.values = {name: compile_cached(spec) for name, spec in self.ruleset.grammars.items()}
         # What fills a span table made on demand (_sentence's provide): by key, the value
         # grammar, whether the lexicon pass does, and the on-demand rules that make the type.
@@ -306,16 +302,18 @@ class Engine:
                                          and not c.all_matches and span_key("class", c.rule.fact)
                                          not in c.programs[0].span_keys) else None
                        for i, c in enumerate(self.rules)]
-        # What every sentence's pass reads, in one tuple: read as attributes of the engine,
-        # compiled, each costs a generic lookup per sentence. (_matches, _fact and _fills,
+        # What every sentence's pass reads, in one tuple (per-rule values in lists by rule
+        # index): read as attributes of the engine, or of each rule, compiled, each costs a
+        # generic lookup. (_matches, _fact and _fills,
         # which `assay profile` replaces for its run, are read as attributes.)
         self._pass_state = (
             self._form_kinds, self._form_masks, self._form_slots, self._untriggered_mask,
             bool(self._span_triggered), self._conditional,
             [(j * self._width, fewer) for j, fewer in enumerate(self._fewer)],
             self._eager_mask, self._sets_shift, self.rules, self._providers,
-            self._span_triggers_of, self._span_triggered_mask, self._priorities,
-            self._made_lazily, self._emits, self._type_keys)
+            [c.span_triggers for c in self.rules], self._span_triggered_mask,
+            self._priorities, self._made_lazily, [c.rule.emit for c in self.rules],
+            [span_key("class", c.rule.fact) for c in self.rules])
 
     # ---- public API ----
     def extract(self, text: str, doc_id: str | None = None, date: str | None = None,

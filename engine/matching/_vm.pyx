@@ -272,6 +272,9 @@ cdef class SpanTable:
 
     def get(self, int start, int end, default=None):
         """The value of span (start, end), `default` where there is none."""
+        return self.value_at(start, end, default)
+
+    cdef inline object value_at(self, int start, int end, object default):
         cdef int k = self._by_start(start, end)
         if k < self.count and self.s[k] == start and self.e[k] == end:
             return self.vals[k]
@@ -447,36 +450,32 @@ cdef bint _holds_spans(MatchContext ctx, tuple required) except -1:
     cdef int kid
     for keys in required:
         for kid, key in keys:
-            table = _keyed_table(ctx, kid, key)
-            if (<SpanTable> table).count if type(table) is SpanTable else table.values:
+            if _has_spans(_keyed_table(ctx, kid, key)):
                 break
         else:
             return False
     return True
 
 
+cdef inline bint _has_spans(object table) except -1:
+    """Whether a table (a SpanTable, or the reference's, as tests give) holds a span."""
+    return (<SpanTable> table).count > 0 if type(table) is SpanTable else bool(table.values)
+
+
 def any_spans(MatchContext ctx, tuple keys) -> bool:
     """vm.any_spans: a rule's span triggers, its tables made in order until one has a span."""
     for key in keys:
-        table = _table(ctx, key)
-        if (<SpanTable> table).count if type(table) is SpanTable else table.values:
+        if _has_spans(_table(ctx, key)):
             return True
     return False
 
 
 def first_value(MatchContext ctx, tuple keys, int start, int end) -> tuple:
     """vm.first_value: the first of `keys` whose table gives span (start, end) a dict."""
-    cdef SpanTable spans
-    cdef int k
     for key in keys:
         table = _table(ctx, key)
-        if type(table) is SpanTable:
-            spans = <SpanTable> table
-            k = spans._by_start(start, end)
-            value = spans.vals[k] if (k < spans.count and spans.s[k] == start
-                                      and spans.e[k] == end) else None
-        else:
-            value = table.get(start, end)
+        value = ((<SpanTable> table).value_at(start, end, None) if type(table) is SpanTable
+                 else table.get(start, end))
         if isinstance(value, dict):
             return key, value
     return None, None

@@ -274,7 +274,7 @@ def holds_spans(ctx: MatchContext, required: tuple) -> bool:
 def any_spans(ctx: MatchContext, keys: tuple) -> bool:
     """Whether the sentence has a span of one of `keys` (a rule's span triggers), its tables
     made, in order, until one has."""
-    return any(ctx.table(key).values for key in keys)
+    return holds_spans(ctx, (keys,))
 
 
 def first_value(ctx: MatchContext, keys: tuple, start: int, end: int) -> tuple:
