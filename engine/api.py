@@ -35,6 +35,8 @@ from engine.matching.vm import (
     first_value,
     flagged_learning,
     native,
+    row,
+    row_size,
     sentence_rules,
 )
 from engine.patterns.ast import max_tokens
@@ -200,10 +202,14 @@ class Engine:
         # Per word form, by form id (text.tokens.FORM_IDS), for the forms indexed so far:
         self._form_masks: list[int] = []  # the rules it triggers
         self._form_slots: list[int] = []  # per condition slot, the rules it holds a key of
+        # the same two as vm.sentence_rules reads them, ORed in C: rows of bytes (one shared
+        # row of zeros for the many forms without one)
+        self._mask_rows: list[bytes] = []
+        self._slot_rows: list[bytes] = []
         # per form, which of the two it has (bit 1, rules; bit 2, slots): a sentence reads
         # those of the few forms that have one
         self._form_kinds = bytearray()
-        # the three grow together, in form id order: threads sharing the engine take turns
+        # all of these grow together, in form id order: threads sharing the engine take turns
         self._forms_lock = threading.Lock()
         self._key_bits: dict[tuple, int] = {}
         slots = max((len(c.conditions) for c in self.rules), default=0)
@@ -261,6 +267,8 @@ class Engine:
         # the fields a form's condition keys and needed key sets are looked up by
         self._condition_fields = sorted({key[0] for c in self.rules for s in c.conditions
                                          for key in s} | {key[0] for key in self._set_keys})
+        self._row_sizes = (row_size(len(self.rules)), row_size(self._sets_shift + len(set_bits)))
+        self._zero_rows = (bytes(self._row_sizes[0]), bytes(self._row_sizes[1]))
         # Fact types made only by `emit: false` rules are made on demand, when a later rule's
         # pattern reaches @type in a sentence; the others are made in priority order.
         emitted = {c.rule.fact for c in self.rules if c.rule.emit}
@@ -307,7 +315,7 @@ class Engine:
         # generic lookup. (_matches, _fact and _fills,
         # which `assay profile` replaces for its run, are read as attributes.)
         self._pass_state = (
-            self._form_kinds, self._form_masks, self._form_slots, self._untriggered_mask,
+            self._form_kinds, self._mask_rows, self._slot_rows, self._untriggered_mask,
             bool(self._span_triggered), self._conditional,
             [(j * self._width, fewer) for j, fewer in enumerate(self._fewer)],
             self._eager_mask, self._sets_shift, self.rules, self._providers,
@@ -426,6 +434,10 @@ class Engine:
                 slots |= sets << self._sets_shift
                 self._form_masks.append(rules)
                 self._form_slots.append(slots)
+                self._mask_rows.append(row(rules, self._row_sizes[0]) if rules
+                                       else self._zero_rows[0])
+                self._slot_rows.append(row(slots, self._row_sizes[1]) if slots
+                                       else self._zero_rows[1])
                 self._form_kinds.append((1 if rules else 0) | (2 if slots else 0))
 
     def _sentence(self, doc: Document, sentence: Sentence, hidden: bool = False) -> list[Fact]:

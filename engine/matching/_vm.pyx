@@ -42,8 +42,24 @@ cdef int KEEP_EVENTS = 1 << 16  # capture events (16 bytes each) a run's arena k
 cdef dict _FORM_FIELDS = {name: i for i, name in enumerate(Form._fields)}
 cdef object _FORM = Form
 
-cdef int TOK = _TOK, SPLIT = _SPLIT, JMP = _JMP, OPEN = _OPEN, CLOSE = _CLOSE
-cdef int SPAN = _SPAN, ASSERT = _ASSERT, MATCH = _MATCH, AT_START = _AT_START, AT_END = _AT_END
+# The opcodes as C constants, so that the loops compare an instruction with an immediate
+# (or jump through a table) instead of loading a module variable for each comparison. They
+# must be the compiler's: a build against other values refuses to load.
+cdef enum:
+    TOK = 0
+    SPLIT = 1
+    JMP = 2
+    OPEN = 3
+    CLOSE = 4
+    SPAN = 5
+    ASSERT = 6
+    MATCH = 7
+cdef enum:
+    AT_START = 0
+    AT_END = 1
+if (TOK, SPLIT, JMP, OPEN, CLOSE, SPAN, ASSERT, MATCH, AT_START, AT_END) != (
+        _TOK, _SPLIT, _JMP, _OPEN, _CLOSE, _SPAN, _ASSERT, _MATCH, _AT_START, _AT_END):
+    raise ImportError("engine.matching._vm was built for other opcodes: rebuild it")
 
 # Token tests memoised per word form. A test reads only a form's attributes, which never depend
 # on context, and equal tests share one function (compiler.compile_test): so a test's result
@@ -1007,10 +1023,19 @@ cdef class _Search:
             memset(self.visited, 0, self.code.size * sizeof(int))
             self.closure = 1
         cdef int closure = self.closure
+        # the arrays read at each step, in locals: through `self` and `code`, every store to an
+        # int array would make the compiler load their addresses again (as it would the count
+        # of steps, kept here and added once)
         cdef int *visited = self.visited
+        cdef int *ops = code.op
+        cdef int *a = code.a
+        cdef int *b = code.b
+        cdef int *stack = self.stack
+        cdef int *stack_caps = self.stack_caps
+        cdef long steps = 0
         while True:
-            self.steps += 1
-            op = code.op[pc]
+            steps += 1
+            op = ops[pc]
             if op == TOK or op == MATCH:
                 if threads.hold(pc):
                     threads.push(pc, sid, start, caps, -1)
@@ -1033,26 +1058,27 @@ cdef class _Search:
             elif visited[pc] != closure:
                 visited[pc] = closure
                 if op == SPLIT:
-                    self.stack[depth] = code.b[pc]
-                    self.stack_caps[depth] = caps
+                    stack[depth] = b[pc]
+                    stack_caps[depth] = caps
                     depth += 1
-                    pc = code.a[pc]
+                    pc = a[pc]
                     continue
                 if op == JMP:
-                    pc = code.a[pc]
+                    pc = a[pc]
                     continue
                 if op == OPEN or op == CLOSE:
-                    caps = self.events.add(caps, code.a[pc], pos, op == OPEN)
+                    caps = self.events.add(caps, a[pc], pos, op == OPEN)
                     pc += 1
                     continue
-                if _holds(self.ctx, code, code.a[pc], code.b[pc], pos):  # ASSERT
+                if _holds(self.ctx, code, a[pc], b[pc], pos):  # ASSERT
                     pc += 1
                     continue
             if depth == 0:
+                self.steps += steps
                 return 0
             depth -= 1
-            pc = self.stack[depth]
-            caps = self.stack_caps[depth]
+            pc = stack[depth]
+            caps = stack_caps[depth]
 
 
 cdef class _KeySet:
@@ -1293,6 +1319,7 @@ cdef int _run(Code code, _Search search, _Threads clist, _Threads nlist, MatchCo
     cdef list names = code.names
     cdef Py_ssize_t fid = -1
     cdef bint alive, fresh
+    cdef long steps = 0  # added to the search's once: a local stays in a register
     while pos < n:
         pos += 1
         # whether the newest search has no match yet
@@ -1314,7 +1341,7 @@ cdef int _run(Code code, _Search search, _Threads clist, _Threads nlist, MatchCo
             wait = clist.wait[i]
             caps = clist.caps[i]
             i += 1
-            search.steps += 1
+            steps += 1
             op = code.op[pc]
             if op == MATCH:
                 if pos == start:
@@ -1358,6 +1385,7 @@ cdef int _run(Code code, _Search search, _Threads clist, _Threads nlist, MatchCo
     while search.held[head]:
         search.report(head, names, out)
         head += 1
+    search.steps += steps
     return 0
 
 
@@ -1581,22 +1609,58 @@ cdef bint _anchored(Code code, MatchContext ctx, int pos) except -1:
     return found
 
 
+cdef unsigned long long *_or_rows = NULL  # sentence_rules' two accumulators, kept
+cdef Py_ssize_t _or_words = 0
+
+
+cdef int _or_row(unsigned long long *acc, object row, Py_ssize_t words) except -1:
+    """OR a form's row (bytes, `words` 64-bit words, little-endian) into `acc`."""
+    cdef const unsigned char *raw = <bytes> row
+    cdef unsigned long long word
+    cdef Py_ssize_t w
+    if len(<bytes> row) != words * 8:
+        raise ValueError("rows of unequal length")
+    for w in range(words):
+        memcpy(&word, raw + 8 * w, 8)
+        acc[w] |= word
+    return 0
+
+
 def sentence_rules(list fids, bytearray kinds, list masks, list slots, untriggered) -> tuple:
     """vm.sentence_rules in one C loop: the rules a sentence's tokens trigger (OR-ed with
-    `untriggered`) and the condition slots they hold, read off the engine's per-form tables
+    `untriggered`) and the condition slots they hold, read off the engine's per-form rows
     where the form's kind byte says it has one (bit 1: rules, bit 2: slots; a few forms per
-    sentence)."""
-    cdef Py_ssize_t i, fid, size = len(kinds)
+    sentence), OR-ed a machine word at a time: as Python ints, each OR made a new int of
+    up to 600 bits. Every form has both rows (all of a list of the same length), a shared
+    row of zeros where it has nothing."""
+    global _or_rows, _or_words
+    cdef Py_ssize_t i, fid, size = len(kinds), mw = -1, sw = -1
     cdef unsigned char *kind = kinds
-    triggered, held = untriggered, 0
+    cdef unsigned long long *acc
     for i in range(len(fids)):
         fid = <Py_ssize_t> fids[i]
         if fid < 0 or fid >= size:
             raise IndexError("form id out of range")
+        if not kind[fid]:
+            continue
+        if mw < 0:  # the first form with a row: room for both accumulators, zeroed
+            mw = len(<bytes> masks[fid]) // 8
+            sw = len(<bytes> slots[fid]) // 8
+            if mw + sw > _or_words:
+                acc = <unsigned long long *> realloc(_or_rows, (mw + sw) * 8)
+                if acc == NULL:
+                    raise MemoryError()
+                _or_rows, _or_words = acc, mw + sw
+            memset(_or_rows, 0, (mw + sw) * 8)
         if kind[fid] & 1:
-            triggered = triggered | <object> masks[fid]
+            _or_row(_or_rows, masks[fid], mw)
         if kind[fid] & 2:
-            held = held | <object> slots[fid]
+            _or_row(_or_rows + mw, slots[fid], sw)
+    if mw < 0:
+        return untriggered, 0
+    triggered = untriggered | int.from_bytes(
+        (<char *> _or_rows)[:mw * 8], "little") if mw else untriggered
+    held = int.from_bytes((<char *> (_or_rows + mw))[:sw * 8], "little") if sw else 0
     return triggered, held
 
 

@@ -499,15 +499,29 @@ def all_spans(program: Program, ctx: MatchContext) -> list[tuple[int, int]]:
     return spans
 
 
-def sentence_rules(fids: list[int], kinds: bytearray, masks: list[int], slots: list[int],
+def sentence_rules(fids: list[int], kinds: bytearray, masks: list[bytes], slots: list[bytes],
                    untriggered: int) -> tuple[int, int]:
     """The rule masks of a sentence, from its tokens' form ids (api.Engine's tables, all
     indexed up to the largest id): the rules some token triggers, OR-ed with `untriggered`,
-    and the condition slots its tokens hold. A form's kind byte says which of its entries to
-    read: bit 1, its rule mask; bit 2, its slots (most forms have neither, some one)."""
-    triggered = reduce(or_, [masks[fid] for fid in fids if kinds[fid] & 1], untriggered)
-    held = reduce(or_, [slots[fid] for fid in fids if kinds[fid] & 2], 0)
+    and the condition slots its tokens hold. Per form, each is a row: an int's bytes,
+    little-endian, all rows of a list of one length (a multiple of 8: the compiled loop ORs
+    them a machine word at a time). A form's kind byte says which of its rows to read: bit
+    1, its rule mask; bit 2, its slots (most forms have neither, some one)."""
+    triggered = reduce(or_, [int.from_bytes(masks[fid], "little") for fid in fids
+                             if kinds[fid] & 1], untriggered)
+    held = reduce(or_, [int.from_bytes(slots[fid], "little") for fid in fids
+                        if kinds[fid] & 2], 0)
     return triggered, held
+
+
+def row(mask: int, size: int) -> bytes:
+    """`mask` as a row of sentence_rules' tables: `size` bytes, little-endian."""
+    return mask.to_bytes(size, "little")
+
+
+def row_size(bits: int) -> int:
+    """The bytes of a row holding `bits` bits: whole 64-bit words."""
+    return (bits + 63) // 64 * 8
 
 
 def flagged(fids: list[int], flags: bytearray) -> list[int] | None:
