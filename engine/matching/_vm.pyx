@@ -73,8 +73,12 @@ cdef Py_ssize_t _memo_bytes = 0
 cdef Py_ssize_t MEMO_BYTES = 32 << 20
 cdef Py_ssize_t MEMO_FORMS = MAX_FORM_IDS
 cdef Py_ssize_t MAX_TESTS = 1 << 15
-cdef unsigned char **_rows = <unsigned char **> calloc(MEMO_FORMS, sizeof(unsigned char *))
-cdef Py_ssize_t *_row_sizes = <Py_ssize_t *> calloc(MEMO_FORMS, sizeof(Py_ssize_t))
+# A form's row and its length side by side: a memo read fetches both in one cache line (the
+# table is indexed by form id, and a sentence's forms lie anywhere in it).
+cdef struct Row:
+    unsigned char *bytes
+    Py_ssize_t size
+cdef Row *_rows = <Row *> calloc(MEMO_FORMS, sizeof(Row))
 # Tests of the kind `[lemma=kill|murder]` (patterns.ast.FieldIn on a form's field: most of a
 # pack's tests) and key sets (_KeySet: one of several such keys) are answered for a form all
 # at once, on the first of them it is asked: its value of each field is looked up among the
@@ -87,7 +91,7 @@ cdef Py_ssize_t _field_count = 0  # how many of them
 cdef unsigned char *_is_field_test = <unsigned char *> calloc(MAX_TESTS, 1)
 cdef Py_ssize_t *_indexed = <Py_ssize_t *> calloc(MEMO_FORMS, sizeof(Py_ssize_t))
 cdef object _FIELD_IN = FieldIn
-if not _rows or not _row_sizes or not _is_field_test or not _indexed or not _field_tests:
+if not _rows or not _is_field_test or not _indexed or not _field_tests:
     raise MemoryError()
 
 
@@ -120,9 +124,10 @@ cdef int _test_id(object test) except -2:
 
 cdef inline unsigned char _known(int tid, Py_ssize_t fid):
     """What the memo holds of test `tid` on form `fid`: 0 nothing yet, 1 false, 2 true."""
-    if tid < 0 or fid < 0 or fid >= MEMO_FORMS or tid >= _row_sizes[fid]:
+    if tid < 0 or fid < 0 or fid >= MEMO_FORMS:
         return 0
-    return _rows[fid][tid]
+    cdef Row *row = &_rows[fid]
+    return row.bytes[tid] if tid < row.size else 0
 
 
 cdef bint _passes(object test, int tid, object token, Py_ssize_t fid) except -1:
@@ -131,29 +136,29 @@ cdef bint _passes(object test, int tid, object token, Py_ssize_t fid) except -1:
     if known:
         return known == 2
     if tid >= 0 and _is_field_test[tid] and 0 <= fid < MEMO_FORMS and _index_form(token, fid):
-        return _rows[fid][tid] == 2
+        return _rows[fid].bytes[tid] == 2
     passed = bool(test(token))
     if tid < 0 or fid < 0 or fid >= MEMO_FORMS or not _grow_row(fid, tid + 1):
         return passed
-    _rows[fid][tid] = 2 if passed else 1
+    _rows[fid].bytes[tid] = 2 if passed else 1
     return passed
 
 
 cdef bint _grow_row(Py_ssize_t fid, Py_ssize_t need) except -1:
     """Whether form `fid`'s row holds `need` bytes, grown (zeroed) if it has room to."""
     global _memo_bytes
-    cdef Py_ssize_t size = _row_sizes[fid], grown
+    cdef Py_ssize_t size = _rows[fid].size, grown
     cdef unsigned char *row
     if need <= size:
         return True
     grown = min(max(need, 2 * size, 64), MAX_TESTS)
     if _memo_bytes + grown - size > MEMO_BYTES:
         return False
-    row = <unsigned char *> realloc(_rows[fid], grown)
+    row = <unsigned char *> realloc(_rows[fid].bytes, grown)
     if not row:
         return False
     memset(row + size, 0, grown - size)
-    _rows[fid], _row_sizes[fid] = row, grown
+    _rows[fid].bytes, _rows[fid].size = row, grown
     _memo_bytes += grown - size
     return True
 
@@ -166,7 +171,7 @@ cdef bint _index_form(object token, Py_ssize_t fid) except -1:
     cdef unsigned char *row
     if first >= count or not _grow_row(fid, _field_tests[count - 1] + 1):
         return False
-    row = _rows[fid]
+    row = _rows[fid].bytes
     for k in range(first, count):
         row[_field_tests[k]] = 1
     for field, values in _field_index.items():
