@@ -48,3 +48,70 @@ def test_instruction_counts_smoke(capsys, first):
     assert result["tokenize_instructions"] > 0 and result["pack_instructions"] > 0
     assert result["pack_vs_tokenize_instructions"] == round(
         result["tokenize_instructions"] / result["pack_instructions"], 4)
+
+
+def _script(name: str):
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / name
+    spec = importlib.util.spec_from_file_location(f"bench_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# `perf script -F ip,sym` output: one block per sample, its frames leaf first
+_PERF_SCRIPT = """
+\t  1a2b unicodekeys_lookup_unicode
+\t  1a2c _Py_dict_lookup
+\t  3c4d __pyx_f_6engine_6values_7grammar__phrases
+\t  3c4e __pyx_pf_6engine_3api_6Engine_9_sentence_provide
+\t  3c4f __pyx_pw_6engine_8matching_3_vm_12MatchContext_9table
+
+\t  5e6f Py_INCREF (inlined)
+\t  5e6f __pyx_f_6engine_8matching_3_vm_7_Search_add
+\t  5e70 __pyx_f_6engine_8matching_3_vm__search
+\t  5e71 __pyx_pf_6engine_3api_6Engine_29_matches (inlined)
+
+\t  7a8b _PyObject_MakeTpCall
+\t  7a8c __pyx_pf_6engine_3api_6Engine_31_fact (inlined)
+\t  7a8d __pyx_pw_6engine_3api_6Engine_32_fact
+
+\t  9abc __pyx_f_5spacy_9tokenizer_9Tokenizer__tokenize_affixes
+\t  9abd _PyEval_EvalFrameDefault
+\t  9abe __pyx_pf_6engine_4text_8document_10make_document (inlined)
+
+\t  bcde free_keys_object
+\t  bcdf Py_FinalizeEx
+
+\t  cdef _PyEval_EvalFrameDefault
+"""
+
+
+def test_time_shares_charge_a_sample_to_its_innermost_engine_module():
+    """libpython's work counts for the engine module that asked for it (a grammar's dict
+    lookup for value grammars, though a provider in api.py called the grammar), spaCy's for
+    making documents, a function inlined into another for that other; the process's exit is
+    not counted, and a sample with no engine frame is "other"."""
+    module = _script("time_shares.py")
+    total, parts, leaves = module.shares(module.read_stacks(_PERF_SCRIPT))
+    assert total == 5
+    assert parts == {"value grammars": 1, "the matcher (matching/_vm.pyx)": 1,
+                     "facts (Engine._fact itself)": 1,
+                     "making documents (spaCy's tokenizer in it)": 1, module.OTHER: 1}
+    assert leaves["__pyx_f_6engine_8matching_3_vm_7_Search_add"] == 1
+    assert "Py_INCREF (inlined)" not in leaves
+
+
+def test_time_shares_smoke(capsys):
+    """Sampled with perf where it is installed and may attach (the script says why not and
+    exits 0 otherwise); the shares of the parts add up to the whole."""
+    if not shutil.which("perf"):
+        pytest.skip("perf is not installed: benchmarks/time_shares.py has nothing to run")
+    corpus = shared_path("corpora", "fakes", "FA-KES-Dataset.csv")
+    module = _script("time_shares.py")
+    assert module.main(["--docs", "5", "--passes", "2", "--corpus", str(corpus)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    if not lines:
+        pytest.skip("perf could not record here (see the script's message)")
+    result = json.loads(lines[-1])
+    assert result["samples"] > 0
+    assert abs(sum(result["shares"].values()) - 1) < 0.01
