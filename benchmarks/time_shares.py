@@ -1,11 +1,14 @@
 """Where a warm pass of the conflict pack spends its time, by part of the engine, sampled.
 
-    python benchmarks/time_shares.py [--docs N] [--passes K] [--hz F] [--corpus PATH]
+    python benchmarks/time_shares.py [--docs N] [--passes K] [--first-pass] [--hz F]
+                                     [--corpus PATH]
 
 Instructions (instructions.py) miss what costs time on these machines, cache misses and
 mispredicted branches, and Python profilers see nothing inside the compiled modules. This
 samples time instead: a child process loads the pack and makes two warm passes over the corpus
-(FA-KES by default), then `perf record -e cpu-clock --call-graph dwarf` samples it over K more.
+(FA-KES by default), then `perf record -e cpu-clock --call-graph dwarf` samples it over K more
+(with --first-pass: the first pass after loading alone, what every process and every `--jobs`
+worker pays anew for the words, windows and tests it has not met).
 Each sample is charged to the innermost frame of a compiled engine module on its stack, so that
 libpython's work (attribute reads, calls, allocation) counts for the module that asked for it,
 and spaCy's tokenizer for making documents; samples with no engine frame are "other". It also
@@ -90,7 +93,8 @@ def shares(stacks: Iterable[list[str]]) -> tuple[int, Counter, Counter]:
 
 
 def child(corpus: str, docs: int, passes: int, signals: str) -> None:
-    """Load and warm up, then make `passes` passes between the parent's signals (files)."""
+    """Load and warm up, then make `passes` passes between the parent's signals (files); with
+    `passes` 0, the first pass alone, not warmed up."""
     import engine
 
     texts = load_corpus(Path(corpus), False, docs)
@@ -100,11 +104,13 @@ def child(corpus: str, docs: int, passes: int, signals: str) -> None:
         for n, text in enumerate(texts):
             pack.extract(text, f"d{n}")
 
-    one_pass()
-    one_pass()
+    _ = pack.tokenizer.nlp  # loading, not the pass: made before sampling starts
+    if passes:
+        one_pass()
+        one_pass()
     _signal(signals, "ready")
     _wait(signals, "go")
-    for _ in range(passes):
+    for _ in range(passes or 1):
         one_pass()
     _signal(signals, "done")
     _wait(signals, "end")
@@ -160,6 +166,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=None, help="the first N texts only")
     parser.add_argument("--passes", type=int, default=6, help="warm passes sampled")
+    parser.add_argument("--first-pass", action="store_true",
+                        help="sample the first pass after loading instead")
     parser.add_argument("--hz", type=int, default=1500, help="samples per second")
     parser.add_argument("--top", type=int, default=15, help="functions listed")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
@@ -176,21 +184,24 @@ def main(argv=None) -> int:
         print("skipped: perf is not installed", file=sys.stderr)
         return 0
     with tempfile.TemporaryDirectory(prefix="assay-perf-") as folder:
-        script = record(args.corpus, args.docs, args.passes, args.hz, folder)
+        script = record(args.corpus, args.docs, 0 if args.first_pass else args.passes,
+                        args.hz, folder)
     if script is None:
         return 0
     total, parts, leaves = shares(read_stacks(script))
     if not total:
         print("skipped: perf recorded no samples of the passes", file=sys.stderr)
         return 0
-    print(f"time of {args.passes} warm passes, by part of the engine ({total:,} samples)")
+    sampled = "the first pass" if args.first_pass else f"{args.passes} warm passes"
+    print(f"time of {sampled}, by part of the engine ({total:,} samples)")
     for name, _ in (*PARTS, (OTHER, None)):
         print(f"  {parts[name] / total:6.1%}  {name}")
     print("functions the samples were in (self time)")
     for symbol, n in leaves.most_common(args.top):
         print(f"  {n / total:6.1%}  {symbol[:100]}")
-    print(json.dumps({"samples": total, "shares": {
-        name: round(parts[name] / total, 4) for name, _ in (*PARTS, (OTHER, None))}}))
+    print(json.dumps({
+        "pass": "first" if args.first_pass else "warm", "samples": total,
+        "shares": {name: round(parts[name] / total, 4) for name, _ in (*PARTS, (OTHER, None))}}))
     return 0
 
 

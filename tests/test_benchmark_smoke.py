@@ -101,17 +101,19 @@ def test_time_shares_charge_a_sample_to_its_innermost_engine_module():
     assert "Py_INCREF (inlined)" not in leaves
 
 
-def test_time_shares_smoke(capsys):
+@pytest.mark.parametrize("first", [False, True], ids=["warm", "first-pass"])
+def test_time_shares_smoke(capsys, first):
     """Sampled with perf where it is installed and may attach (the script says why not and
     exits 0 otherwise); the shares of the parts add up to the whole."""
     if not shutil.which("perf"):
         pytest.skip("perf is not installed: benchmarks/time_shares.py has nothing to run")
     corpus = shared_path("corpora", "fakes", "FA-KES-Dataset.csv")
     module = _script("time_shares.py")
-    assert module.main(["--docs", "5", "--passes", "2", "--corpus", str(corpus)]) == 0
+    args = ["--docs", "5", "--passes", "2", *(["--first-pass"] * first), "--corpus", str(corpus)]
+    assert module.main(args) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     if not lines:
         pytest.skip("perf could not record here (see the script's message)")
     result = json.loads(lines[-1])
-    assert result["samples"] > 0
+    assert result["pass"] == ("first" if first else "warm") and result["samples"] > 0
     assert abs(sum(result["shares"].values()) - 1) < 0.01
