@@ -33,6 +33,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from instructions import _signal, _wait  # noqa: E402  (the same handshake with a child)
 from run import DEFAULT_CORPUS, load_corpus  # noqa: E402
 
 # A compiled engine module's functions, as Cython names their C symbols (`__pyx_pf_6engine_3api_…`,
@@ -114,18 +115,6 @@ def child(corpus: str, docs: int, passes: int, signals: str) -> None:
         one_pass()
     _signal(signals, "done")
     _wait(signals, "end")
-
-
-def _signal(folder: str, name: str) -> None:
-    Path(folder, name).write_text("")
-
-
-def _wait(folder: str, name: str, timeout: float = 3600) -> None:
-    deadline = time.monotonic() + timeout
-    while not Path(folder, name).exists():
-        if time.monotonic() > deadline:
-            sys.exit(f"no {name!r} signal within {timeout:.0f} s")
-        time.sleep(0.05)
 
 
 def record(corpus: Path, docs: int | None, passes: int, hz: int, folder: str) -> str | None:

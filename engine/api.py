@@ -196,16 +196,14 @@ class Engine:
         # if each of its conditions (key sets) has a key in the sentence. Each condition key
         # gets a bit; for the j-th condition of every rule at once, `_passes[j]` maps a key
         # bit to the rules whose j-th condition holds it, and `_fewer[j]` are the rules with
-        # no j-th condition. Per word form, `_form_slots` holds, for each j, the rules whose
+        # no j-th condition. Per word form, its slot row holds, for each j, the rules whose
         # j-th condition it satisfies, as one int (slot j's rules shifted by j × the number of
         # rules): a sentence ORs those of its forms once, then reads each slot off the result.
-        # Per word form, by form id (text.tokens.FORM_IDS), for the forms indexed so far:
-        self._form_masks: list[int] = []  # the rules it triggers
-        self._form_slots: list[int] = []  # per condition slot, the rules it holds a key of
-        # the same two as vm.sentence_rules reads them, ORed in C: rows of bytes (one shared
-        # row of zeros for the many forms without one)
-        self._mask_rows: list[bytes] = []
-        self._slot_rows: list[bytes] = []
+        # Per word form, by form id (text.tokens.FORM_IDS), for the forms indexed so far, as
+        # rows of bytes (vm.row: what vm.sentence_rules ORs in C, a machine word at a time;
+        # one shared row of zeros for the many forms without one):
+        self._mask_rows: list[bytes] = []  # the rules it triggers
+        self._slot_rows: list[bytes] = []  # per condition slot, the rules it holds a key of
         # per form, which of the two it has (bit 1, rules; bit 2, slots): a sentence reads
         # those of the few forms that have one
         self._form_kinds = bytearray()
@@ -216,7 +214,7 @@ class Engine:
         self._passes: list[dict[int, int]] = [{} for _ in range(slots)]
         self._fewer = [0] * slots
         self._conditional = 0  # rules with conditions
-        self._width = len(self.rules)  # bits per condition slot in `_form_slots`
+        self._width = len(self.rules)  # bits per condition slot in a slot row
         for i, compiled in enumerate(self.rules):
             masks = []
             for condition in compiled.conditions:
@@ -235,8 +233,8 @@ class Engine:
                     table[bit] = table.get(bit, 0) | 1 << i
         # A rule with several patterns runs where any of them is triggered, and each of its
         # programs would then look for the tokens it needs (Program.required) and mostly find
-        # one missing. Each such token key set gets a bit above the condition slots of
-        # `_form_slots`, set for the forms holding a key of it; a program runs only where the
+        # one missing. Each such token key set gets a bit above the condition slots of the
+        # slot rows, set for the forms holding a key of it; a program runs only where the
         # sentence holds all of its sets (`needs`, per rule: per program its bits, or None).
         self._sets_shift = slots * self._width
         self._set_keys: dict[tuple, int] = {}  # token key -> the bits of the sets holding it
@@ -432,8 +430,6 @@ class Engine:
                     reduce(or_, [table.get(bit, 0) for bit in _bits(keys)], 0)
                     << (j * self._width) for j, table in enumerate(self._passes)) if keys else 0
                 slots |= sets << self._sets_shift
-                self._form_masks.append(rules)
-                self._form_slots.append(slots)
                 self._mask_rows.append(row(rules, self._row_sizes[0]) if rules
                                        else self._zero_rows[0])
                 self._slot_rows.append(row(slots, self._row_sizes[1]) if slots
@@ -550,12 +546,12 @@ class Engine:
         one match (`reach` tokens) somewhere in the sentence: most sentences holding both words
         of a two-word rule hold them far apart. One pass over the sentence's word forms (their
         masks say which trigger the rule and which hold its conditions), not a VM run."""
-        bit, reach = 1 << i, self.rules[i].reach
-        masks, slots = self._form_masks, self._form_slots
-        triggers = [p for p, fid in enumerate(fids) if masks[fid] & bit]
+        reach = self.rules[i].reach
+        masks, slots = self._mask_rows, self._slot_rows
+        triggers = [p for p, fid in enumerate(fids) if _has_bit(masks[fid], i)]
         for j in range(self.rules[i].inside):
-            shift = j * self._width + i
-            near = [p for p, fid in enumerate(fids) if slots[fid] >> shift & 1]
+            bit = j * self._width + i
+            near = [p for p, fid in enumerate(fids) if _has_bit(slots[fid], bit)]
             # the condition's tokens nearest each trigger, by bisection: a sentence repeating
             # both words would otherwise compare every pair
             for t in triggers:
@@ -721,6 +717,11 @@ def _bit(n: int) -> int:
     """The int with bit n set. Compiled (hatch_build.py), `1 << len(x)` would shift a C long,
     as len() is one there, and lose every bit past the 63rd; here `n` is a Python int."""
     return 1 << n
+
+
+def _has_bit(row: bytes, bit: int) -> bool:
+    """Whether bit `bit` of a row (vm.row: an int's bytes, little-endian) is set."""
+    return row[bit >> 3] >> (bit & 7) & 1 == 1
 
 
 def _bits(mask: int) -> Iterator[int]:
