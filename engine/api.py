@@ -51,8 +51,17 @@ from engine.patterns.spacy_patterns import spacy_to_ast
 from engine.resources import bundled
 from engine.rules.loader import load_rules
 from engine.rules.model import Rule, RuleSet
+from engine.text import tokens as _tokens
 from engine.text.document import Document, Sentence, make_document
-from engine.text.tokens import FORMS, MAX_TEXT_CHARS, get_tokenizer, number_value
+from engine.text.tokens import (
+    FORMS_IN_USE,
+    MAX_TEXT_CHARS,
+    forget_forms_if_full,
+    generation,
+    get_tokenizer,
+    number_value,
+    on_forget,
+)
 from engine.values.dates import document_date, maximal_spans, nearest_date
 from engine.values.dates import resolve as resolve_date
 from engine.values.registry import compile_cached
@@ -209,6 +218,7 @@ class Engine:
         self._form_kinds = bytearray()
         # all of these grow together, in form id order: threads sharing the engine take turns
         self._forms_lock = threading.Lock()
+        on_forget(self._forget_forms)  # emptied, with the lexicon's, when forms are forgotten
         self._key_bits: dict[tuple, int] = {}
         slots = max((len(c.conditions) for c in self.rules), default=0)
         self._passes: list[dict[int, int]] = [{} for _ in range(slots)]
@@ -332,6 +342,7 @@ class Engine:
 
     def document(self, text: str, doc_id: str, date: str | None = None) -> Document:
         """Tokenise and split a text, refusing what is not a processable document."""
+        forget_forms_if_full()  # between documents: memory stays bounded over any corpus
         if not isinstance(text, str):
             raise DocumentError(f"text must be a string, not {type(text).__name__}")
         if len(text) > MAX_DOCUMENT_CHARS:
@@ -352,10 +363,24 @@ class Engine:
         return document_date(doc, self.values["date"])
 
     def extract_document(self, doc: Document, hidden: bool = False) -> list[Fact]:
-        facts: list[Fact] = []
-        for sentence in doc.sentences:
-            facts.extend(self._sentence(doc, sentence, hidden))
-        return facts
+        while True:
+            if doc.generation != generation():  # made before the forms were forgotten
+                doc = self._remade(doc)
+            with FORMS_IN_USE:
+                if doc.generation != generation():
+                    continue  # forgotten again meanwhile, by another thread
+                facts: list[Fact] = []
+                for sentence in doc.sentences:
+                    facts.extend(self._sentence(doc, sentence, hidden))
+                return facts
+
+    def _remade(self, doc: Document) -> Document:
+        """A document tokenised again, for form ids of the current age: the same text,
+        sentences and base date."""
+        fresh = make_document(doc.text, doc.id, doc.date, self.tokenizer, doc.meta)
+        fresh.find_base_date = doc.find_base_date
+        fresh._base_date, fresh._base_known = doc._base_date, doc._base_known
+        return fresh
 
     def extract_many(self, docs: Iterable, start: int = 0) -> Iterator[DocumentResult]:
         """Stream over documents: str, (id, text[, date]), {"id", "text", "date"?} or Document.
@@ -411,12 +436,24 @@ class Engine:
             return shown, None, document_error(exc)
 
     # ---- matching ----
-    def _add_forms(self, stop: int) -> None:
-        """Index the word forms with ids up to `stop`: the rules each triggers and the rules
-        whose conditions it holds a key of."""
+    def _forget_forms(self) -> None:
+        """Empty every table kept by form id (text.tokens.forget_forms_if_full), in place: the
+        pass state holds them."""
         with self._forms_lock:
-            for fid in range(len(self._form_kinds), stop):
-                form = FORMS[fid]
+            del self._form_kinds[:]
+            self._mask_rows.clear()
+            self._slot_rows.clear()
+            for provider in self._providers.values():
+                if provider[3] is not None:
+                    del provider[3][:]
+            self.lexicon._forget()
+
+    def _add_forms(self, table: list) -> None:
+        """Index the word forms of `table` (text.tokens.FORMS) not indexed yet: the rules each
+        triggers and the rules whose conditions it holds a key of."""
+        with self._forms_lock:
+            for fid in range(len(self._form_kinds), len(table)):
+                form = table[fid]
                 rules = 0
                 for field in self._fields:
                     for i in self._index.get((field, getattr(form, field)), ()):
@@ -441,8 +478,8 @@ class Engine:
          eager_mask, sets_shift, rules, providers, span_triggers_of, span_triggered_mask,
          priorities, made_lazily, emits, type_keys) = self._pass_state
         fids = sentence.fids
-        if len(FORMS) > len(kinds):  # forms met since: indexed before they are read
-            self._add_forms(len(FORMS))
+        if len(sentence.table) > len(kinds):  # forms met since: indexed before they are read
+            self._add_forms(sentence.table)
         # the rules its forms trigger and the condition keys they hold, read in C off the
         # few forms that do either
         triggered, held = sentence_rules(fids, kinds, masks, slots, untriggered)
@@ -644,7 +681,7 @@ class Engine:
 
 def _acts_in(grammar) -> Callable[[int], bool]:
     """Whether word form `fid` can do something in `grammar` (vm.flagged_learning's test)."""
-    return lambda fid: not grammar.inert(FORMS[fid].text)
+    return lambda fid: not grammar.inert(_tokens.FORMS[fid].text)
 
 
 def _anchor(match) -> int:

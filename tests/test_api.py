@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 from concurrent.futures import ProcessPoolExecutor
 
@@ -187,3 +188,57 @@ def test_helper_spans_carry_the_entity_their_fact_would(monkeypatch, seeds_dir):
     assert len(compared) > 100
     assert sum(got is not None for _, got, _ in compared) > 20  # entities do flow
     assert [c for c in compared if c[1] != c[2]] == []
+
+
+FORGETTING = r"""
+import json, sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import engine
+from engine.text import tokens
+
+texts = [p.read_text(encoding="utf-8") for p in sorted(Path(sys.argv[1]).glob("*.txt"))]
+texts += [TEXT, "Zebras, quokkas and 7 unlikely words come first here."]
+facts = lambda eng, docs: [[f.to_dict() for f in eng.extract_document(d)] for d in docs]
+eng = engine.load()
+expected = [[f.to_dict() for f in eng.extract(t, f"d{i}")] for i, t in enumerate(texts)]
+early = [eng.document(t, f"d{i}") for i, t in enumerate(texts)]  # ids of the first age
+words = [w.text for w in early[0].sentences[0].tokens]
+
+tokens.MAX_FORMS = 400  # a seed alone has more: forms are forgotten at almost every document
+got = [[f.to_dict() for f in eng.extract(t, f"d{i}")] for i, t in enumerate(texts)]
+ages = tokens.generation()
+assert got == expected, "facts changed where forms were forgotten"
+assert ages >= len(texts) // 2, ages
+# documents made before: their tokens read as they did, their facts are the same
+assert [w.text for w in early[0].sentences[0].tokens] == words
+assert facts(eng, early) == expected
+# what is kept stays bounded: forms, the matcher's memo, spaCy's vocabulary
+assert len(tokens.FORMS) < 400 + max(len(t.split()) for t in texts), len(tokens.FORMS)
+assert len(eng.tokenizer.nlp.vocab) < 3_000 + 400 + max(len(t.split()) for t in texts)
+# threads sharing the engine, forgetting as they go: each text's facts unchanged
+with ThreadPoolExecutor(4) as pool:
+    threaded = list(pool.map(lambda i: [f.to_dict() for f in eng.extract(texts[i], f"d{i}")],
+                             [i for _ in range(3) for i in range(len(texts))]))
+assert threaded == expected * 3, "threads saw other facts"
+assert tokens.generation() > ages
+# a second engine in the process: both keep their facts
+other = engine.load()
+assert facts(other, early) == expected and facts(eng, early) == expected
+print(json.dumps({"ages": tokens.generation()}))
+"""
+
+
+def test_word_forms_are_forgotten_past_a_bound_and_no_fact_changes(seeds_dir):
+    """Over an archive, new words keep coming (names, numbers): past MAX_FORMS forms every
+    table kept by form id is emptied and spaCy's pipeline made anew, so that memory stays
+    bounded. With a tiny bound (forgotten at almost every document, by threads at once, with
+    documents made before still held), every text's facts are those found without it."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", f"TEXT = {TEXT!r}\n" + FORGETTING,
+                          str(seeds_dir)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert json.loads(out.stdout)["ages"] > 2  # forgotten, again and again

@@ -36,6 +36,19 @@ def test_stages_smoke(capsys):
         result["seconds"])
 
 
+@pytest.mark.parametrize("forget", [True, False], ids=["forgetting", "not-forgetting"])
+def test_memory_smoke(capsys, forget):
+    from engine.text import tokens
+
+    bound = tokens.MAX_FORMS
+    result = _main_output("memory.py", ["--docs", "10", "--rounds", "2", "--seed", str(10 + forget),
+                                        *([] if forget else ["--no-forget"])], capsys)
+    assert bound == tokens.MAX_FORMS  # the process's own bound is left as it was
+    assert result["forget"] is forget and len(result["rounds"]) == 2
+    first, second = result["rounds"]
+    assert second["forms"] > first["forms"] > 0 and first["mb"] > 0  # new words every round
+
+
 @pytest.mark.parametrize("first", [False, True], ids=["warm", "first-pass"])
 def test_instruction_counts_smoke(capsys, first):
     """Counted under valgrind where it is installed (the script says so and exits 0 where it

@@ -13,7 +13,7 @@ from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memcpy, memset
 
 from engine.matching.match import Match
-from engine.text.tokens import MAX_FORM_IDS, Form
+from engine.text.tokens import MAX_FORM_IDS, Form, on_forget
 from engine.patterns.ast import FieldIn
 from engine.patterns.compiler import span_key
 from engine.patterns.compiler import (
@@ -93,6 +93,21 @@ cdef Py_ssize_t *_indexed = <Py_ssize_t *> calloc(MEMO_FORMS, sizeof(Py_ssize_t)
 cdef object _FIELD_IN = FieldIn
 if not _rows or not _is_field_test or not _indexed or not _field_tests:
     raise MemoryError()
+
+
+def forget_forms() -> None:
+    """Empty the memo: its rows are by form id, and the forms were forgotten
+    (text.tokens.forget_forms_if_full). The tests keep their indexes."""
+    global _memo_bytes
+    cdef Py_ssize_t fid
+    for fid in range(MEMO_FORMS):
+        free(_rows[fid].bytes)
+    memset(_rows, 0, MEMO_FORMS * sizeof(Row))
+    memset(_indexed, 0, MEMO_FORMS * sizeof(Py_ssize_t))
+    _memo_bytes = 0
+
+
+on_forget(forget_forms)
 
 
 cdef int _test_id(object test) except -2:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from engine.matching.vm import flagged_learning
 from engine.rules.model import LexiconEntry
-from engine.text.tokens import FORMS, Tokenizer
+from engine.text import tokens as _tokens
+from engine.text.tokens import Tokenizer
 
 # A trie node: the nodes of the words that can follow, and what an alias ending here finds
 # ((class, value) per class), or None.
@@ -75,7 +76,7 @@ class Lexicon:
 
     def _begins_with(self, fid: int) -> bool:
         """Whether an alias begins with word form `fid` (its first nodes kept by the way)."""
-        form = FORMS[fid]
+        form = _tokens.FORMS[fid]
         norm, text = self._norm.get(form.norm), self._text.get(form.text)
         missing = fid + 1 - len(self._norm_first)
         if missing > 0:

@@ -19,7 +19,8 @@ from datetime import date as Date
 import numpy as np
 from spacy.attrs import ID, IDX
 
-from engine.text.tokens import FORMS, Form, Token, Tokenizer, get_tokenizer
+from engine.text import tokens as _tokens
+from engine.text.tokens import FORMS_IN_USE, Form, Token, Tokenizer, get_tokenizer
 
 _TERMINAL_TEXTS = {".", "!", "?", "...", "…", "?!", "!?"}
 _CLOSERS = {'"', "'", "”", "’", ")", "]", "»"}
@@ -42,20 +43,22 @@ def _forms_of(forms: list, fids: list) -> list:
 class Sentence:
     """A run of tokens; `index` counts sentences from 0 within the document."""
 
-    __slots__ = ("index", "start", "end", "fids", "starts", "_tokens", "_forms")
+    __slots__ = ("index", "start", "end", "fids", "starts", "table", "_tokens", "_forms")
 
-    def __init__(self, index: int, start: int, end: int, fids: list[int], starts: list[int]):
+    def __init__(self, index: int, start: int, end: int, fids: list[int], starts: list[int],
+                 table: list[Form]):
         self.index, self.start, self.end = index, start, end
         # the tokens' form ids (text.tokens.FORM_IDS: what per-form tables are indexed by) and
-        # offsets in the document
-        self.fids, self.starts = fids, starts
+        # offsets in the document, and the forms the ids index (text.tokens.FORMS as it was:
+        # the sentence reads its own tokens even after the forms are forgotten)
+        self.fids, self.starts, self.table = fids, starts, table
         self._tokens: tuple[Token, ...] | None = None
         self._forms: list[Form] | None = None
 
     @property
     def tokens(self) -> tuple[Token, ...]:
         if self._tokens is None:
-            self._tokens = Tokenizer.build(self.fids, self.starts)
+            self._tokens = Tokenizer.build(self.fids, self.starts, self.table)
         return self._tokens
 
     @property
@@ -63,12 +66,12 @@ class Sentence:
         """The word forms of the tokens: every attribute a pattern tests, without offsets.
         Cheaper than tokens (no object per token), so the matcher runs over these."""
         if self._forms is None:
-            self._forms = _forms_of(FORMS, self.fids)
+            self._forms = _forms_of(self.table, self.fids)
         return self._forms
 
     def char_span(self, start: int, end: int) -> tuple[int, int]:
         """Character offsets in the document of tokens start..end-1."""
-        return self.starts[start], self.starts[end - 1] + len(FORMS[self.fids[end - 1]].text)
+        return self.starts[start], self.starts[end - 1] + len(self.table[self.fids[end - 1]].text)
 
     def __len__(self) -> int:
         return len(self.fids)
@@ -88,6 +91,7 @@ class Document:
     find_base_date: Callable[[Document], Date | None] | None = None
     _base_date: Date | None = None
     _base_known: bool = False
+    generation: int = 0  # the age of its tokens' form ids (text.tokens.generation)
 
     @property
     def base_date(self) -> Date | None:
@@ -127,45 +131,55 @@ _WORD, _TERMINAL, _SPACE, _BREAK = range(4)
 _kinds = np.zeros(0, dtype=np.uint8)
 
 
+def _forget_kinds() -> None:
+    global _kinds
+    _kinds = np.zeros(0, dtype=np.uint8)
+
+
+_tokens.on_forget(_forget_kinds)
+
+
 def _kind(form: Form) -> int:
     if "is_space" in form.flags:
         return _SPACE if _LINE_BREAKS.isdisjoint(form.text) else _BREAK
     return _TERMINAL if form.text in _TERMINAL_TEXTS else _WORD
 
 
-def _token_kinds(ids: np.ndarray) -> np.ndarray:
-    """The kind (_WORD, _TERMINAL, _SPACE, _BREAK) of each of these form ids."""
+def _token_kinds(ids: np.ndarray, table: list[Form]) -> np.ndarray:
+    """The kind (_WORD, _TERMINAL, _SPACE, _BREAK) of each of these form ids (of `table`)."""
     global _kinds
     if len(ids) == 0:
         return np.zeros(0, dtype=np.uint8)
     kinds = _kinds
     if int(ids.max()) >= len(kinds):
-        made = np.fromiter(map(_kind, FORMS[len(kinds):]), dtype=np.uint8)
+        made = np.fromiter(map(_kind, table[len(kinds):]), dtype=np.uint8)
         kinds = _kinds = np.concatenate([kinds, made])
     return kinds[ids]
 
 
 def split_sentences(fids: list, starts: list, breaks_before: list,
-                    terminals: list) -> list[tuple[int, int]]:
-    """(first, last + 1) token ranges of the sentences of non-space tokens (form ids `fids`),
-    given the tokens after line breaks and the positions of terminal punctuation."""
+                    terminals: list, table: list | None = None) -> list[tuple[int, int]]:
+    """(first, last + 1) token ranges of the sentences of non-space tokens (form ids `fids`
+    of `table`, text.tokens.FORMS where not given), given the tokens after line breaks and
+    the positions of terminal punctuation."""
+    forms = _tokens.FORMS if table is None else table
     n = len(fids)
     if n == 0:
         return []
     boundaries = {0, n}
     boundaries.update(k for k in breaks_before if 0 < k < n)
     for k in terminals:
-        word = FORMS[fids[k]].text
+        word = forms[fids[k]].text
         if word == "." and k > 0:
-            before = FORMS[fids[k - 1]].text
+            before = forms[fids[k - 1]].text
             if before.lower() in _ABBREVIATIONS or (len(before) == 1 and before.isupper()):
                 continue  # "Gen. Ali", "J. Smith"
         m = k + 1
         end = starts[k] + len(word)
-        while m < n and FORMS[fids[m]].text in _CLOSERS and starts[m] == end:
-            end = starts[m] + len(FORMS[fids[m]].text)
+        while m < n and forms[fids[m]].text in _CLOSERS and starts[m] == end:
+            end = starts[m] + len(forms[fids[m]].text)
             m += 1
-        if m < n and not FORMS[fids[m]].text[:1].islower():
+        if m < n and not forms[fids[m]].text[:1].islower():
             boundaries.add(m)
     cuts = sorted(boundaries)
     return list(zip(cuts, cuts[1:], strict=False))
@@ -180,19 +194,21 @@ def make_document(
 ) -> Document:
     """Tokenise and split `text`; every token keeps its offsets into `text` unchanged."""
     tokenizer = tokenizer or get_tokenizer()
-    # ID is the lexeme's rank, where the tokenizer writes the form id of every form it has
-    # met (Tokenizer.form_id): the tokens' form ids come out of spaCy's arrays, in C
-    spacy_doc = tokenizer.spacy_doc(text)
-    array = spacy_doc.to_array([ID, IDX])
-    ids = array[:, 0]
-    # a lexeme not seen yet has spaCy's OOV_RANK, past every form id; only those tokens' orth
-    # ids are read (an attribute more in to_array costs every token a call)
-    new = np.flatnonzero(ids >= len(FORMS))
-    if len(new):
-        form_id = tokenizer.form_id
-        for k in new.tolist():
-            ids[k] = form_id(spacy_doc[k].orth)
-    kinds = _token_kinds(ids)
+    with FORMS_IN_USE:  # the forms are not forgotten while their ids are handed out
+        table, age = _tokens.FORMS, _tokens.generation()
+        # ID is the lexeme's rank, where the tokenizer writes the form id of every form it
+        # has met (Tokenizer.form_id): the tokens' form ids come out of spaCy's arrays, in C
+        spacy_doc = tokenizer.spacy_doc(text)
+        array = spacy_doc.to_array([ID, IDX])
+        ids = array[:, 0]
+        # a lexeme not seen yet has spaCy's OOV_RANK, past every form id; only those tokens'
+        # orth ids are read (an attribute more in to_array costs every token a call)
+        new = np.flatnonzero(ids >= len(table))
+        if len(new):
+            form_id = tokenizer.form_id
+            for k in new.tolist():
+                ids[k] = form_id(spacy_doc[k].orth)
+        kinds = _token_kinds(ids, table)
     space = kinds >= _SPACE
     kept = np.flatnonzero(~space)
     kept_ids = ids[kept]
@@ -206,8 +222,8 @@ def make_document(
         breaks_before = np.searchsorted(kept, np.flatnonzero(kinds == _BREAK)).tolist()
     sentences = []
     for index, (first, last) in enumerate(split_sentences(fids, starts, breaks_before,
-                                                          terminals)):
-        end = starts[last - 1] + len(FORMS[fids[last - 1]].text)
+                                                          terminals, table)):
+        end = starts[last - 1] + len(table[fids[last - 1]].text)
         sentences.append(Sentence(index, starts[first], end, fids[first:last],
-                                  starts[first:last]))
-    return Document(doc_id, text, date, sentences, dict(meta or {}))
+                                  starts[first:last], table))
+    return Document(doc_id, text, date, sentences, dict(meta or {}), generation=age)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+import weakref
+from collections.abc import Callable
 from functools import lru_cache
 from math import isfinite
 from typing import Any, NamedTuple
@@ -41,6 +43,13 @@ MAX_TEXT_CHARS = 10_000_000  # the longest text tokenised: a document's limit (a
 # The compiled matcher memoises token tests for the first MAX_FORM_IDS forms (most of any
 # corpus's tokens; engine/matching/_vm.pyx).
 MAX_FORM_IDS = 1 << 16
+# A corpus keeps bringing new words (names, numbers, misspellings): every form costs its
+# tables here, in the engines and the matcher's memo, and in spaCy's vocabulary some 1.5-3 KB
+# in all. Past MAX_FORMS forms, they are all forgotten at once (forget_forms_if_full): spaCy's
+# pipeline is made anew, the ids start again from 0 and each table is emptied, so that memory
+# stays bounded over an archive of any size; the forms still in use are learnt again. As many
+# as the matcher memoises: no form goes without its memo for long.
+MAX_FORMS = MAX_FORM_IDS
 # Text chunks (between spaces) whose tokens spaCy's tokenizer keeps, instead of splitting their
 # affixes again each time they come back. spaCy keeps 10,000 (from 3.8), fewer than FA-KES's
 # 15,326 alone: past them every new chunk is split anew, which made the bare tokenisation of
@@ -78,6 +87,89 @@ class Form(NamedTuple):
     spacy_norm: str
     flags: frozenset[str]
     num: float | None
+
+
+class _Gate:
+    """Who may read the form tables (tokenising, matching) and when they are forgotten: any
+    number of threads read at once, and forgetting waits until none reads, no new reader
+    entering meanwhile. Reading blocks do not nest (a thread would wait for itself)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._readers = 0
+        self._forgetting = False
+
+    def __enter__(self) -> None:
+        with self._lock:
+            while self._forgetting:
+                self._idle.wait()
+            self._readers += 1
+
+    def __exit__(self, *_exc) -> None:
+        with self._lock:
+            self._readers -= 1
+            if self._forgetting and not self._readers:
+                self._idle.notify_all()
+
+    def forget(self, still_full: Callable[[], bool], forget: Callable[[], None]) -> bool:
+        """Run `forget` once no thread reads, if `still_full()` then; whether it ran."""
+        with self._lock:
+            while self._forgetting:
+                self._idle.wait()
+            self._forgetting = True
+            while self._readers:
+                self._idle.wait()
+        try:
+            if not still_full():
+                return False
+            forget()
+            return True
+        finally:
+            with self._lock:
+                self._forgetting = False
+                self._idle.notify_all()
+
+
+# `with FORMS_IN_USE:` around whatever makes or reads form ids (tokenising, a sentence pass)
+FORMS_IN_USE = _Gate()
+_generation = 0  # how many times the forms were forgotten: the age of a document's ids
+_forgetters: list = []  # what empties each table kept by form id (on_forget)
+
+
+def generation() -> int:
+    """The current age of form ids: a document made at another age has ids that mean nothing
+    now, and is tokenised again before it is matched (api.Engine.extract_document)."""
+    return _generation
+
+
+def on_forget(callback: Callable[[], None]) -> None:
+    """Have `callback` empty a table kept by form id when the forms are forgotten. A bound
+    method is held weakly: an engine that is dropped is not kept alive for this."""
+    _forgetters.append(weakref.WeakMethod(callback) if hasattr(callback, "__self__")
+                       else (lambda: callback))
+
+
+def forget_forms_if_full() -> bool:
+    """Forget every word form if there are MAX_FORMS or more; whether they were forgotten.
+    Called before a document is made, outside any reading block."""
+    if len(FORMS) < MAX_FORMS:
+        return False
+    return FORMS_IN_USE.forget(lambda: len(FORMS) >= MAX_FORMS, _forget_all)
+
+
+def _forget_all() -> None:
+    global FORMS, FORM_IDS, _generation
+    # new objects: the documents made so far keep the table their ids index (Sentence.table)
+    FORMS, FORM_IDS = [], {}
+    _generation += 1
+    live = []
+    for ref in _forgetters:
+        callback = ref()
+        if callback is not None:
+            callback()
+            live.append(ref)
+    _forgetters[:] = live
 
 
 def _register(orth: int, form: Form) -> None:
@@ -142,6 +234,13 @@ class Tokenizer:
         self._lemmas: Any = None
         self.forms: dict[int, Form] = {}  # spaCy orth id -> attributes
         self._lock = threading.Lock()
+        on_forget(self._forget)
+
+    def _forget(self) -> None:
+        """Drop the forms and spaCy's pipeline, whose vocabulary holds every word met and
+        the form ids written into it (forget_forms_if_full): it is made again when next used."""
+        self.forms = {}
+        self._nlp = None
 
     def __getstate__(self) -> dict[str, Any]:
         return {}
@@ -214,19 +313,23 @@ class Tokenizer:
         return self.nlp.make_doc(text)
 
     @staticmethod
-    def build(fids, starts) -> tuple[Token, ...]:
-        """Tokens for parallel lists of form ids and start offsets, indexed from 0."""
+    def build(fids, starts, table: list[Form] | None = None) -> tuple[Token, ...]:
+        """Tokens for parallel lists of form ids and start offsets, indexed from 0; `table`,
+        the forms the ids index (FORMS where not given)."""
+        table = FORMS if table is None else table
         out = []
         for i, (fid, start) in enumerate(zip(fids, starts, strict=True)):
-            f = FORMS[fid]
+            f = table[fid]
             out.append(Token(i, start, start + len(f.text), *f))
         return tuple(out)
 
     def tokens(self, text: str, offset: int = 0) -> tuple[Token, ...]:
         """Non-space tokens of `text`, offsets shifted by `offset`, indexed from 0."""
-        doc = self.spacy_doc(text)
-        kept = [t for t in doc if not t.is_space]
-        return self.build([self.form_id(t.orth) for t in kept], [t.idx + offset for t in kept])
+        with FORMS_IN_USE:
+            doc = self.spacy_doc(text)
+            kept = [t for t in doc if not t.is_space]
+            return self.build([self.form_id(t.orth) for t in kept],
+                              [t.idx + offset for t in kept])
 
 
 @lru_cache(maxsize=1)
