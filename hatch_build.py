@@ -25,9 +25,10 @@ from pathlib import Path
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 PYX_SOURCES = ["engine/matching/_vm.pyx"]
-# The sentence pass around the VM, value grammars' prefilter, sentence splitting, the lexicon.
+# The sentence pass around the VM, value grammars' prefilter, sentence splitting, the lexicon,
+# word forms (made for every new word: what a first pass over a corpus is made of).
 PYTHON_SOURCES = ["engine/api.py", "engine/values/grammar.py", "engine/text/document.py",
-                  "engine/matching/lexicon.py"]
+                  "engine/matching/lexicon.py", "engine/text/tokens.py"]
 SOURCES = PYX_SOURCES + PYTHON_SOURCES
 PYTHON_DIRECTIVES = {"infer_types": False, "annotation_typing": False}
 

@@ -20,7 +20,7 @@ from engine.version import __version__
 
 # Plain Python modules that the build may also compile (hatch_build.py's PYTHON_SOURCES).
 COMPILED_SOURCES = ("engine.api", "engine.values.grammar", "engine.text.document",
-                    "engine.matching.lexicon")
+                    "engine.matching.lexicon", "engine.text.tokens")
 
 
 class _EditedSources(MetaPathFinder):
