@@ -37,6 +37,21 @@ def test_numbers_and_shapes():
     assert tokens[0].shape == "d,ddd" and "like_num" in tokens[1].flags
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(min_size=1, max_size=12) | st.sampled_from(
+    ["the", "The", "THE", "3,000", "seven", "$", "€", "(", "]", '"', "'", "http://x.org",
+     "a@b.org", "U.S.", "--", "…", "McDonald", "1990s", "\u00a0", "ISIS-held"]))
+def test_a_forms_flags_are_its_lexemes_whatever_its_flags_were_met_as(word):
+    """A form's flags (SPACY_FLAGS) are read once per combination of spaCy's flag bits and
+    shared: each is still what the lexeme itself says."""
+    from engine.text.tokens import SPACY_FLAGS
+
+    tokenizer = get_tokenizer()
+    orth = tokenizer.nlp.vocab.strings.add(word)
+    lex = tokenizer.nlp.vocab[orth]
+    assert tokenizer.form(orth).flags == {name for name in SPACY_FLAGS if getattr(lex, name)}
+
+
 def test_headlines_captions_and_datelines_are_sentences(seeds_dir):
     text = (seeds_dir / "000_fb568839f1ab8394.txt").read_text(encoding="utf-8")
     doc = make_document(text)

@@ -226,6 +226,20 @@ def number_value(text: str) -> float | None:
     return _NUMBER_WORDS.get(text.lower())
 
 
+# A lexeme's flags (SPACY_FLAGS it has), by spaCy's bit field of them (Lexeme.flags): a few
+# dozen combinations in all, each set made once and shared by the forms that have it.
+_FLAG_SETS: dict[int, frozenset[str]] = {}
+
+
+def _flags(lex) -> frozenset[str]:
+    """The SPACY_FLAGS a lexeme has (each of them one of its bits)."""
+    found = _FLAG_SETS.get(lex.flags)
+    if found is None:
+        found = _FLAG_SETS[lex.flags] = frozenset(name for name in SPACY_FLAGS
+                                                  if getattr(lex, name))
+    return found
+
+
 class Tokenizer:
     """spaCy `blank("en")` tokenisation plus lookup lemmas; picklable (rebuilt lazily)."""
 
@@ -295,7 +309,7 @@ class Tokenizer:
             lower = lex.lower_ if seen == text else seen.lower()
             form = self.forms[orth] = Form(
                 text, lower, normalize(seen), self.lemma(seen), lex.shape_, lex.norm_,
-                frozenset(name for name in SPACY_FLAGS if getattr(lex, name)), number_value(seen))
+                _flags(lex), number_value(seen))
             _register(orth, form)
         return form
 
