@@ -100,17 +100,25 @@ class _Gate:
         self._readers = 0
         self._forgetting = False
 
+    # (acquire and release, not `with`: compiled, a `with` makes two bound methods each time,
+    # and a document passes the gate twice)
     def __enter__(self) -> None:
-        with self._lock:
+        self._lock.acquire()
+        try:
             while self._forgetting:
                 self._idle.wait()
             self._readers += 1
+        finally:
+            self._lock.release()
 
     def __exit__(self, *_exc) -> None:
-        with self._lock:
+        self._lock.acquire()
+        try:
             self._readers -= 1
             if self._forgetting and not self._readers:
                 self._idle.notify_all()
+        finally:
+            self._lock.release()
 
     def forget(self, still_full: Callable[[], bool], forget: Callable[[], None]) -> bool:
         """Run `forget` once no thread reads, if `still_full()` then; whether it ran."""
