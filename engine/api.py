@@ -365,7 +365,7 @@ class Engine:
     def extract_document(self, doc: Document, hidden: bool = False) -> list[Fact]:
         while True:
             if doc.generation != generation():  # made before the forms were forgotten
-                doc = self._remade(doc)
+                doc = doc.remade(self.tokenizer)
             with FORMS_IN_USE:
                 if doc.generation != generation():
                     continue  # forgotten again meanwhile, by another thread
@@ -373,14 +373,6 @@ class Engine:
                 for sentence in doc.sentences:
                     facts.extend(self._sentence(doc, sentence, hidden))
                 return facts
-
-    def _remade(self, doc: Document) -> Document:
-        """A document tokenised again, for form ids of the current age: the same text,
-        sentences and base date."""
-        fresh = make_document(doc.text, doc.id, doc.date, self.tokenizer, doc.meta)
-        fresh.find_base_date = doc.find_base_date
-        fresh._base_date, fresh._base_known = doc._base_date, doc._base_known
-        return fresh
 
     def extract_many(self, docs: Iterable, start: int = 0) -> Iterator[DocumentResult]:
         """Stream over documents: str, (id, text[, date]), {"id", "text", "date"?} or Document.

@@ -106,6 +106,14 @@ class Document:
     def base_date(self, value: Date | None) -> None:
         self._base_date, self._base_known = value, True
 
+    def remade(self, tokenizer: Tokenizer | None = None) -> Document:
+        """This document tokenised again, its ids of the current age (text.tokens.generation):
+        the same text, sentences and base date, still found only when first needed."""
+        fresh = make_document(self.text, self.id, self.date, tokenizer, self.meta)
+        fresh.find_base_date = self.find_base_date
+        fresh._base_date, fresh._base_known = self._base_date, self._base_known
+        return fresh
+
     def __reduce__(self) -> tuple:
         # Tokens are form ids, which belong to this process (text.tokens.FORM_IDS), as do the
         # strings behind spaCy's orth ids: a document crosses
@@ -157,12 +165,11 @@ def _token_kinds(ids: np.ndarray, table: list[Form]) -> np.ndarray:
     return kinds[ids]
 
 
-def split_sentences(fids: list, starts: list, breaks_before: list,
-                    terminals: list, table: list | None = None) -> list[tuple[int, int]]:
+def split_sentences(fids: list, starts: list, breaks_before: list, terminals: list,
+                    forms: list) -> list[tuple[int, int]]:
     """(first, last + 1) token ranges of the sentences of non-space tokens (form ids `fids`
-    of `table`, text.tokens.FORMS where not given), given the tokens after line breaks and
-    the positions of terminal punctuation."""
-    forms = _tokens.FORMS if table is None else table
+    of the table `forms`), given the tokens after line breaks and the positions of terminal
+    punctuation."""
     n = len(fids)
     if n == 0:
         return []

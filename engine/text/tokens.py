@@ -335,10 +335,9 @@ class Tokenizer:
         return self.nlp.make_doc(text)
 
     @staticmethod
-    def build(fids, starts, table: list[Form] | None = None) -> tuple[Token, ...]:
-        """Tokens for parallel lists of form ids and start offsets, indexed from 0; `table`,
-        the forms the ids index (FORMS where not given)."""
-        table = FORMS if table is None else table
+    def build(fids, starts, table: list[Form]) -> tuple[Token, ...]:
+        """Tokens for parallel lists of form ids (of the forms `table`) and start offsets,
+        indexed from 0."""
         out = []
         for i, (fid, start) in enumerate(zip(fids, starts, strict=True)):
             f = table[fid]
@@ -351,7 +350,7 @@ class Tokenizer:
             doc = self.spacy_doc(text)
             kept = [t for t in doc if not t.is_space]
             return self.build([self.form_id(t.orth) for t in kept],
-                              [t.idx + offset for t in kept])
+                              [t.idx + offset for t in kept], FORMS)
 
 
 @lru_cache(maxsize=1)
