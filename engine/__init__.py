@@ -19,8 +19,8 @@ from pathlib import Path
 from engine.version import __version__
 
 # Plain Python modules that the build may also compile (hatch_build.py's PYTHON_SOURCES).
-COMPILED_SOURCES = ("engine.api", "engine.values.grammar", "engine.text.document",
-                    "engine.matching.lexicon", "engine.text.tokens")
+COMPILED_SOURCES = ("engine.api", "engine.values.grammar", "engine.values.lalr",
+                    "engine.text.document", "engine.matching.lexicon", "engine.text.tokens")
 
 
 class _EditedSources(MetaPathFinder):

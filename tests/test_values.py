@@ -654,3 +654,149 @@ def test_terminals_that_read_past_a_word_are_probed_and_still_found():
     assert found == _unfiltered(grammar).find(tokens, text)
     assert {"at_least", "at_most"} <= {value.get("qualifier") for _, _, value in found}
     assert grammar._probes.get("at t") == ()  # "at the": nothing that reads past "at" can
+
+
+# ---- Lark's LALR parse, driven in one loop (engine.values.lalr) ----
+
+def _outcome(parse, text: str):
+    """What a parse gives: its value, or that it failed (any error, as ValueGrammar reads it)."""
+    try:
+        return ("value", parse(text))
+    except Exception:  # noqa: BLE001 - Lark's errors, the driver's ParseFailed, transformers'
+        return ("failed",)
+
+
+def _positions(tree) -> list:
+    """Every subtree's rule and position, and every token's type and position: what an
+    analyst's grammar reads its fields from (`_text_of`)."""
+    from lark import Token, Tree
+
+    out = []
+    for sub in tree.iter_subtrees() if isinstance(tree, Tree) else ():
+        meta = sub.meta
+        out.append((sub.data, getattr(meta, "start_pos", None), getattr(meta, "end_pos", None),
+                    getattr(meta, "line", None), getattr(meta, "column", None),
+                    getattr(meta, "end_line", None), getattr(meta, "end_column", None)))
+        out.extend((t.type, t.start_pos, t.end_pos, t.line, t.column, t.end_line, t.end_column)
+                   for t in sub.children if isinstance(t, Token))
+    return out
+
+
+def _same_as_lark(lark_parser, text: str) -> None:
+    from engine.values.lalr import driver_for
+
+    driver = driver_for(lark_parser)
+    assert driver is not None
+    want, got = _outcome(lark_parser.parse, text), _outcome(driver.parse, text)
+    assert got == want, text
+    if want[0] == "value":
+        assert _positions(got[1]) == _positions(want[1]), text
+
+
+def _windows(texts, longest: int = 5) -> list[str]:
+    """Every run of one to `longest` tokens in the texts, as the text it spans."""
+    tokenizer, windows = get_tokenizer(), set()
+    for text in texts:
+        tokens = tokenizer.tokens(text)
+        for i in range(len(tokens)):
+            for j in range(i + 1, min(i + longest, len(tokens)) + 1):
+                windows.add(text[tokens[i].start:tokens[j - 1].end])
+    return sorted(windows)
+
+
+def _same_values_as_lark(windows: list[str], phrases: int) -> None:
+    from engine.values.lalr import driver_for
+
+    for name in ("quantity", "date"):
+        values = builtin_grammar(name)._values
+        driver = driver_for(values)
+        found = 0
+        for text in windows:
+            want = _outcome(values.parse, text)
+            assert _outcome(driver.parse, text) == want, (name, text)
+            found += want[0] == "value"
+        assert found > phrases, name  # the windows hold phrases, not only failures
+
+
+def test_lalr_driver_gives_larks_values_on_every_window_of_the_seeds(seeds_dir):
+    """The built-in grammars parse with the driver (values made during the parse) exactly what
+    Lark's own parse gives, and fail exactly where Lark fails, on every run of up to five
+    tokens of the seeds: phrases, near misses and plain words alike."""
+    windows = _windows(path.read_text(encoding="utf-8")
+                       for path in sorted(seeds_dir.glob("*.txt")))
+    assert len(windows) > 15_000
+    _same_values_as_lark(windows, 40)
+
+
+def test_lalr_driver_gives_larks_values_on_every_window_of_real_news():
+    """The same on the first 100 articles of FA-KES (news of the war in Syria)."""
+    from conftest import shared_path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from run import load_corpus
+
+    texts = load_corpus(shared_path("corpora", "fakes", "FA-KES-Dataset.csv"), False, 100)
+    windows = _windows(texts, 4)
+    assert len(windows) > 80_000
+    _same_values_as_lark(windows, 300)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_PROBE_WORDS + ["and", ",", "or", "1,200", "3.5",
+                                                          "half", "1990s", "2014-15", "X"]),
+                          st.sampled_from([" ", " ", "", "  ", "\n", ", "])),
+                min_size=1, max_size=8))
+def test_lalr_driver_gives_larks_values_and_trees_on_generated_phrases(pieces):
+    """On texts made of the words the grammars' terminals are made of, with any spacing and
+    line breaks: the built-in grammars' values, their trees (with every node's and token's
+    position), and an analyst's grammar's trees, all as Lark's own parse gives them."""
+
+    text = "".join(word + space for word, space in pieces).strip()
+    if not text:
+        return
+    for name in ("quantity", "date"):
+        grammar = builtin_grammar(name)
+        assert _outcome(driver_for_values(grammar).parse, text) == _outcome(
+            grammar._values.parse, text), (name, text)
+        _same_as_lark(grammar.parser, text)
+    _same_as_lark(_analyst_lark(), text.replace("March", "killed").replace("Monday", "wounded"))
+
+
+def driver_for_values(grammar):
+    from engine.values.lalr import driver_for
+
+    return driver_for(grammar._values)
+
+
+_ANALYST_LARK = []
+
+
+def _analyst_lark():
+    """examples/casualties' grammar, parsed with positions as analysts' grammars are."""
+    from lark import Lark
+
+    if not _ANALYST_LARK:
+        path = Path(__file__).resolve().parent.parent / "examples" / "casualties"
+        _ANALYST_LARK.append(Lark((path / "casualty_phrase.lark").read_text(encoding="utf-8"),
+                                  parser="lalr", propagate_positions=True))
+    return _ANALYST_LARK[0]
+
+
+def test_lalr_driver_reads_an_analysts_grammar_positions():
+    """An analyst's grammar takes its fields from positions in the text: the driver's trees
+    carry Lark's, across line breaks too."""
+    for text in ("seven dead and nine wounded", "12 killed,\n 30 injured", "9 wounded",
+                 "at least\n5 people killed with 3 hurt", "dead 7", ""):
+        _same_as_lark(_analyst_lark(), text)
+
+
+def test_grammars_the_driver_does_not_cover_are_parsed_by_lark():
+    """Earley (an ambiguous grammar falls back to it) and other lexers are left to Lark."""
+    from lark import Lark
+
+    from engine.values.lalr import driver_for
+
+    grammar = 'start: WORD+\nWORD: /[a-z]+/\n%ignore " "'
+    assert driver_for(Lark(grammar, parser="earley")) is None
+    assert driver_for(Lark(grammar, parser="lalr", lexer="basic")) is None
+    assert driver_for(Lark(grammar, parser="lalr")) is not None

@@ -23,6 +23,7 @@ from lark.lexer import PatternStr
 
 from engine.text.tokens import visible
 from engine.values import dates, quantity
+from engine.values.lalr import ParseFailed, driver_for
 
 MAX_TOKENS = 10
 # No phrase is longer: a window stretched by a run of spaces (or a giant token) is not parsed,
@@ -156,6 +157,21 @@ class ValueGrammar:
         # a word with the white space after it and the next word's first character -> the
         # `match` methods of the word's terminals that read past it and can match there
         self._probes: dict[str, tuple] | None = {}
+        # Lark's LALR parse driven in one loop (engine.values.lalr), made on first use and not
+        # pickled with the pack; None where Lark parses itself (Earley)
+        self._drivers: dict[str, Any] | None = None
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_drivers"] = None
+        return state
+
+    def _driver(self, which: str) -> Any:
+        """The driver of `values` (the built-in grammars' value parser) or `tree`."""
+        if self._drivers is None:
+            self._drivers = {"values": None if self._values is None
+                             else driver_for(self._values), "tree": driver_for(self.parser)}
+        return self._drivers[which]
 
     @staticmethod
     def _terminal_regex(terminal) -> re.Pattern:
@@ -175,9 +191,10 @@ class ValueGrammar:
 
     # ---- values ----
     def tree(self, text: str) -> Tree | None:
+        driver = self._driver("tree")
         try:
-            return self.parser.parse(text)
-        except (UnexpectedInput, LarkError):
+            return self.parser.parse(text) if driver is None else driver.parse(text)
+        except (UnexpectedInput, LarkError, ParseFailed):
             return None
 
     def parse(self, text: str) -> dict | None:
@@ -194,8 +211,9 @@ class ValueGrammar:
         if self._ends is not None and not _ends_text(self._ends, text):
             return None  # no terminal a phrase ends with ends where the text does
         if self._values is not None:
+            driver = self._driver("values")
             try:
-                return self._values.parse(text)
+                return self._values.parse(text) if driver is None else driver.parse(text)
             except Exception:  # not a phrase, or the transformer can make no value ("a nine")
                 return None
         tree = self.tree(text)
