@@ -157,14 +157,9 @@ class ValueGrammar:
         # a word with the white space after it and the next word's first character -> the
         # `match` methods of the word's terminals that read past it and can match there
         self._probes: dict[str, tuple] | None = {}
-        # Lark's LALR parse driven in one loop (engine.values.lalr), made on first use and not
-        # pickled with the pack; None where Lark parses itself (Earley)
+        # Lark's LALR parse driven in one loop (engine.values.lalr), made on first use; None
+        # where Lark parses itself (Earley)
         self._drivers: dict[str, Any] | None = None
-
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        state["_drivers"] = None
-        return state
 
     def _driver(self, which: str) -> Any:
         """The driver of `values` (the built-in grammars' value parser) or `tree`."""
