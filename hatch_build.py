@@ -28,7 +28,7 @@ PYX_SOURCES = ["engine/matching/_vm.pyx"]
 # The sentence pass around the VM, value grammars' prefilter, sentence splitting, the lexicon,
 # word forms (made for every new word: what a first pass over a corpus is made of).
 PYTHON_SOURCES = ["engine/api.py", "engine/values/grammar.py", "engine/values/lalr.py",
-                  "engine/values/dates.py", "engine/values/quantity.py",
+                  "engine/values/dates.py", "engine/values/quantity.py", "engine/facts.py",
                   "engine/text/document.py", "engine/matching/lexicon.py", "engine/text/tokens.py"]
 SOURCES = PYX_SOURCES + PYTHON_SOURCES
 PYTHON_DIRECTIVES = {"infer_types": False, "annotation_typing": False}

@@ -20,8 +20,8 @@ from engine.version import __version__
 
 # Plain Python modules that the build may also compile (hatch_build.py's PYTHON_SOURCES).
 COMPILED_SOURCES = ("engine.api", "engine.values.grammar", "engine.values.lalr",
-                    "engine.values.dates", "engine.values.quantity", "engine.text.document",
-                    "engine.matching.lexicon", "engine.text.tokens")
+                    "engine.values.dates", "engine.values.quantity", "engine.facts",
+                    "engine.text.document", "engine.matching.lexicon", "engine.text.tokens")
 
 
 class _EditedSources(MetaPathFinder):
