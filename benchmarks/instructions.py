@@ -10,7 +10,7 @@ two warm passes; one more pass is then counted, with the heap made so far frozen
 pass and not in another's. With --first-pass the pass counted is the first
 after loading (spaCy's pipeline made, no text seen): what every process, and every `--jobs`
 worker, pays anew for new words, windows and tests. The hash seed is fixed and BLAS kept to one
-thread, so that a count repeats to within 0.001% (on these machines wall and CPU time of the
+thread, so that a count repeats to within about 0.1% (on these machines wall and CPU time of the
 same pass vary by 5-40% from one minute to the next). Instructions are not time: cache misses
 and mispredicted branches cost nothing here. Use this to see what a change saves, and run.py,
 which times, for the bars. A CHECKOUT is a folder holding a built `engine/` (and its `rules/`
