@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from re import _constants as sre
@@ -157,16 +158,10 @@ class ValueGrammar:
         # a word with the white space after it and the next word's first character -> the
         # `match` methods of the word's terminals that read past it and can match there
         self._probes: dict[str, tuple] | None = {}
-        # Lark's LALR parse driven in one loop (engine.values.lalr), made on first use; None
-        # where Lark parses itself (Earley)
-        self._drivers: dict[str, Any] | None = None
-
-    def _driver(self, which: str) -> Any:
-        """The driver of `values` (the built-in grammars' value parser) or `tree`."""
-        if self._drivers is None:
-            self._drivers = {"values": None if self._values is None
-                             else driver_for(self._values), "tree": driver_for(self.parser)}
-        return self._drivers[which]
+        # Lark's LALR parse driven in one loop (engine.values.lalr), or Lark's own where the
+        # driver does not cover the parser (Earley)
+        self._parse_tree = _parse_function(parser)
+        self._parse_value = None if values is None else _parse_function(values)
 
     @staticmethod
     def _terminal_regex(terminal) -> re.Pattern:
@@ -186,9 +181,8 @@ class ValueGrammar:
 
     # ---- values ----
     def tree(self, text: str) -> Tree | None:
-        driver = self._driver("tree")
         try:
-            return self.parser.parse(text) if driver is None else driver.parse(text)
+            return self._parse_tree(text)
         except (UnexpectedInput, LarkError, ParseFailed):
             return None
 
@@ -205,10 +199,9 @@ class ValueGrammar:
     def _parse(self, text: str) -> dict | None:
         if self._ends is not None and not _ends_text(self._ends, text):
             return None  # no terminal a phrase ends with ends where the text does
-        if self._values is not None:
-            driver = self._driver("values")
+        if self._parse_value is not None:
             try:
-                return self._values.parse(text) if driver is None else driver.parse(text)
+                return self._parse_value(text)
             except Exception:  # not a phrase, or the transformer can make no value ("a nine")
                 return None
         tree = self.tree(text)
@@ -332,6 +325,12 @@ class ValueGrammar:
 # without; and how much text after a sentence's last token its terminals may read.
 _INVISIBLE = regex.compile(r"\p{Cf}")
 _CONTEXT_CHARS = 64
+
+
+def _parse_function(parser: Lark) -> Callable[[str], Any]:
+    """`parser.parse`, through engine.values.lalr's driver where it covers the parser."""
+    driver = driver_for(parser)
+    return parser.parse if driver is None else driver.parse
 
 
 def _phrases(known: dict, word_info, active: list, words: list, offsets: list, text: str,

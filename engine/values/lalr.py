@@ -69,7 +69,6 @@ class LalrDriver:
         self.start_state = table.start_states[start]
         self.end_state = table.end_states[start]
         self.callbacks = parser.callbacks
-        self.newline = "\n"
         self._lark_lexers = frontend.lexer.lexers  # parser state -> Lark's BasicLexer
         self._lexers: dict[int, _StateLexer] = {}  # parser state -> _StateLexer, made on use
         self._shared: dict[int, _StateLexer] = {}  # id of Lark's lexer -> _StateLexer
@@ -87,7 +86,6 @@ class LalrDriver:
         callbacks = self.callbacks
         lexers = self._lexers
         end_state = self.end_state
-        newline = self.newline
         state_stack = [self.start_state]
         value_stack: list = []
         size = len(text)
@@ -109,21 +107,18 @@ class LalrDriver:
                 raise _FAILED  # UnexpectedCharacters
             value = match.group(0)
             type_ = match.lastgroup
-            ignored = type_ in lexer.ignore
-            token = None
-            if not ignored or type_ in lexer.callbacks:
-                token = _token(type_, value, pos, line, pos - line_start + 1)
-            if type_ in lexer.newlines:
-                count = value.count(newline)
+            start, start_line, start_column = pos, line, pos - line_start + 1
+            if type_ in lexer.newlines:  # Lark's LineCounter
+                count = value.count("\n")
                 if count:
                     line += count
-                    line_start = pos + value.rindex(newline) + 1
+                    line_start = pos + value.rindex("\n") + 1
             pos += len(value)
-            if token is None:
+            ignored = type_ in lexer.ignore
+            if ignored and type_ not in lexer.callbacks:
                 continue
-            token.end_line = line
-            token.end_column = pos - line_start + 1
-            token.end_pos = pos
+            token = _token(type_, value, start, start_line, start_column, line,
+                           pos - line_start + 1, pos)
             if token.type in lexer.callbacks:
                 token = lexer.callbacks[token.type](token)
             if ignored:
@@ -156,16 +151,20 @@ class LalrDriver:
                 return value_stack[-1]
 
 
-def _token(type_: str, value: str, pos: int, line: int, column: int) -> Token:
-    """Token(type_, value, pos, line, column), made as Lark's Token.__new__ makes it, without
-    its two Python-level calls (the deprecated keywords it checks for are never given here)."""
+def _token(type_: str, value: str, start: int, line: int, column: int, end_line: int,
+           end_column: int, end: int) -> Token:
+    """Token(type_, value, start, line, column, end_line, end_column, end), made as Lark's
+    Token.__new__ makes it, without its two Python-level calls (the deprecated keywords it
+    checks for are never given here)."""
     token = _new_str(Token, value)
     token.type = type_
-    token.start_pos = pos
+    token.start_pos = start
     token.value = value
     token.line = line
     token.column = column
-    token.end_line = token.end_column = token.end_pos = None
+    token.end_line = end_line
+    token.end_column = end_column
+    token.end_pos = end
     return token
 
 
