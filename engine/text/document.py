@@ -136,12 +136,12 @@ _LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 # What splitting needs to know of a word form, by form id: a byte per form, made as forms are
 # met (a new array each time it grows, so that threads reading the old one are unaffected).
 _WORD, _TERMINAL, _SPACE, _BREAK = range(4)
-_kinds = np.zeros(0, dtype=np.uint8)
+_kinds = b""
 
 
 def _forget_kinds() -> None:
     global _kinds
-    _kinds = np.zeros(0, dtype=np.uint8)
+    _kinds = b""
 
 
 _tokens.on_forget(_forget_kinds)
@@ -153,16 +153,23 @@ def _kind(form: Form) -> int:
     return _TERMINAL if form.text in _TERMINAL_TEXTS else _WORD
 
 
+def _kinds_for(table: list[Form]) -> bytes:
+    """_kinds, made for every form of `table` (those met since, added)."""
+    global _kinds
+    kinds = _kinds
+    if len(kinds) < len(table):
+        kinds = _kinds = kinds + bytes(map(_kind, table[len(kinds):]))
+    return kinds
+
+
 def _token_kinds(ids: np.ndarray, table: list[Form]) -> np.ndarray:
     """The kind (_WORD, _TERMINAL, _SPACE, _BREAK) of each of these form ids (of `table`)."""
-    global _kinds
     if len(ids) == 0:
         return np.zeros(0, dtype=np.uint8)
     kinds = _kinds
     if int(ids.max()) >= len(kinds):
-        made = np.fromiter(map(_kind, table[len(kinds):]), dtype=np.uint8)
-        kinds = _kinds = np.concatenate([kinds, made])
-    return kinds[ids]
+        kinds = _kinds_for(table)
+    return np.frombuffer(kinds, dtype=np.uint8)[ids]
 
 
 def split_sentences(fids: list, starts: list, breaks_before: list, terminals: list,
@@ -192,6 +199,85 @@ def split_sentences(fids: list, starts: list, breaks_before: list, terminals: li
     return list(zip(cuts, cuts[1:], strict=False))
 
 
+def _from_chunks(text: str, chunks: dict, table: list[Form], missing: list) -> tuple | None:
+    """The non-space tokens of `text` as make_document wants them (form ids, offsets, the
+    positions of terminal punctuation, those of the tokens after line breaks), made of the
+    tokens of its chunks kept in `chunks` (Tokenizer.chunks); None where some are not kept,
+    their (start, end) then added to `missing`.
+
+    The chunks are found as spaCy's tokenizer finds them: runs of white space and of other
+    characters, a run's first space going with the token before it."""
+    fids: list[int] = []
+    starts: list[int] = []
+    terminals: list[int] = []
+    breaks: list[int] = []
+    n = len(text)
+    if n == 0:
+        return fids, starts, terminals, breaks
+    kinds = _kinds
+    # the kinds as locals, which the build types (document.pxd): compared with the module's
+    # ints, each would be a Python comparison
+    space_kind, break_kind, terminal_kind = _SPACE, _BREAK, _TERMINAL
+    in_space = text[0].isspace()
+    start = 0
+    char = " "
+    for i in range(n + 1):
+        if i < n:
+            char = text[i]
+            space = char.isspace()
+            if space == in_space:
+                continue
+        if start < i:
+            entry = chunks.get(text[start:i])
+            if not entry:  # not known, not kept, or not checked yet (Tokenizer.chunks)
+                missing.append((start, i))
+            elif not missing:
+                for k in range(0, len(entry), 2):
+                    form = entry[k]
+                    fid = form
+                    if fid >= len(kinds):
+                        kinds = _kinds_for(table)
+                    kind = kinds[fid]
+                    if kind >= space_kind:
+                        if kind == break_kind:
+                            breaks.append(len(fids))
+                        continue
+                    if kind == terminal_kind:
+                        terminals.append(len(fids))
+                    fids.append(form)
+                    starts.append(start + entry[k + 1])
+        if i < n:
+            start = i + 1 if char == " " else i
+            in_space = not in_space
+    return None if missing else (fids, starts, terminals, breaks)
+
+
+def _from_spacy(text: str, tokenizer: Tokenizer, table: list[Form]) -> tuple:
+    """_from_chunks' tokens, of spaCy's tokenisation of the whole text."""
+    # ID is the lexeme's rank, where the tokenizer writes the form id of every form it has
+    # met (Tokenizer.form_id): the tokens' form ids come out of spaCy's arrays, in C
+    spacy_doc = tokenizer.spacy_doc(text)
+    array = spacy_doc.to_array([ID, IDX])
+    ids = array[:, 0]
+    # a lexeme not seen yet has spaCy's OOV_RANK, past every form id; only those tokens'
+    # orth ids are read (an attribute more in to_array costs every token a call)
+    new = np.flatnonzero(ids >= len(table))
+    if len(new):
+        form_id = tokenizer.form_id
+        for k in new.tolist():
+            ids[k] = form_id(spacy_doc[k].orth)
+    kinds = _token_kinds(ids, table)
+    space = kinds >= _SPACE
+    kept = np.flatnonzero(~space)
+    terminals = np.flatnonzero(kinds[kept] == _TERMINAL).tolist()
+    breaks: list = []
+    if space.any():
+        # a line break's index among all tokens becomes that of the first non-space token
+        # after it
+        breaks = np.searchsorted(kept, np.flatnonzero(kinds == _BREAK)).tolist()
+    return ids[kept].tolist(), array[kept, 1].tolist(), terminals, breaks
+
+
 def make_document(
     text: str,
     doc_id: str = "doc",
@@ -203,30 +289,16 @@ def make_document(
     tokenizer = tokenizer or get_tokenizer()
     with FORMS_IN_USE:  # the forms are not forgotten while their ids are handed out
         table, age = _tokens.FORMS, _tokens.generation()
-        # ID is the lexeme's rank, where the tokenizer writes the form id of every form it
-        # has met (Tokenizer.form_id): the tokens' form ids come out of spaCy's arrays, in C
-        spacy_doc = tokenizer.spacy_doc(text)
-        array = spacy_doc.to_array([ID, IDX])
-        ids = array[:, 0]
-        # a lexeme not seen yet has spaCy's OOV_RANK, past every form id; only those tokens'
-        # orth ids are read (an attribute more in to_array costs every token a call)
-        new = np.flatnonzero(ids >= len(table))
-        if len(new):
-            form_id = tokenizer.form_id
-            for k in new.tolist():
-                ids[k] = form_id(spacy_doc[k].orth)
-        kinds = _token_kinds(ids, table)
-    space = kinds >= _SPACE
-    kept = np.flatnonzero(~space)
-    kept_ids = ids[kept]
-    fids = kept_ids.tolist()
-    starts = array[kept, 1].tolist()
-    terminals = np.flatnonzero(kinds[kept] == _TERMINAL).tolist()
-    breaks_before: list = []
-    if space.any():
-        # a line break's index among all tokens becomes that of the first non-space token
-        # after it
-        breaks_before = np.searchsorted(kept, np.flatnonzero(kinds == _BREAK)).tolist()
+        chunks = tokenizer.chunks
+        found = None
+        if chunks is not None:
+            # made of its chunks' tokens, those not known yet learnt first, unless one of
+            # them could have other tokens alone than here (Tokenizer.chunk)
+            missing: list[tuple[int, int]] = []
+            found = _from_chunks(text, chunks, table, missing)
+            if found is None and tokenizer.learn([text[s:e] for s, e in missing]):
+                found = _from_chunks(text, tokenizer.chunks, table, [])
+        fids, starts, terminals, breaks_before = found or _from_spacy(text, tokenizer, table)
     sentences = []
     for index, (first, last) in enumerate(split_sentences(fids, starts, breaks_before,
                                                           terminals, table)):

@@ -255,6 +255,13 @@ class Tokenizer:
         self._nlp: Any = None
         self._lemmas: Any = None
         self.forms: dict[int, Form] = {}  # spaCy orth id -> attributes
+        # A chunk of text between spaces (what spaCy's tokenizer splits alone) -> its tokens,
+        # (form id, offset in the chunk) pairs one after the other: see chunk(). A chunk met
+        # whose tokens are not kept maps to None. None where spaCy's special cases could make
+        # any chunk's tokens depend on its neighbours.
+        self.chunks: dict[str, tuple[int, ...] | None] | None = {}
+        self.suspects: frozenset[str] = frozenset()  # see _SpecialCases
+        self._special_cases: _SpecialCases | None = None
         self._lock = threading.Lock()
         on_forget(self._forget)
 
@@ -263,6 +270,8 @@ class Tokenizer:
         the form ids written into it (forget_forms_if_full): it is made again when next used."""
         self.forms = {}
         self._nlp = None
+        if self.chunks is not None:
+            self.chunks = {}
 
     def __getstate__(self) -> dict[str, Any]:
         return {}
@@ -289,6 +298,11 @@ class Tokenizer:
                 nlp.max_length = MAX_TEXT_CHARS
                 if hasattr(nlp.tokenizer, "max_cache_size"):  # spaCy 3.8 on; unbounded before
                     nlp.tokenizer.max_cache_size = TOKENIZER_CACHE_CHUNKS
+                self._special_cases = _SpecialCases.of(nlp.tokenizer)
+                if self._special_cases is None:
+                    self.chunks = None
+                else:
+                    self.suspects = self._special_cases.suspects
                 self._nlp = nlp
 
     @property
@@ -334,6 +348,94 @@ class Tokenizer:
     def spacy_doc(self, text: str) -> Any:
         return self.nlp.make_doc(text)
 
+    def chunk(self, text: str) -> tuple[int, ...] | None:
+        """The tokens spaCy makes of `text`, a chunk between spaces (or a run of white space),
+        as (form id, offset in the chunk) pairs one after the other, kept in `chunks`; None
+        where they could depend on the text around the chunk.
+
+        spaCy splits a text at spaces and each chunk alone, keeping every chunk's tokens
+        (that is its cache), except for one pass over the whole text: its special cases with
+        affixes (emoticons like ">:(", "'s", "a.m.") are matched as token sequences, and a
+        match across chunks, though it changes nothing itself, can hide a shorter one inside a
+        chunk that would have changed its tokens (">" + ":(Sen." gives ":", "(" where ":(Sen."
+        alone gives ":("). A chunk in which no such match can change anything has the same
+        tokens in any text: those are kept, and a document made of kept chunks is tokenised
+        without spaCy (text.document.make_document)."""
+        doc = self.spacy_doc(text)
+        chunks = self.chunks  # (None once spaCy's pipeline, loaded by the line above, says so)
+        if chunks is None:
+            return None
+        if not self._special_cases.context_free(text, doc):
+            self.keep(text, None)  # known, so as not to be asked again: never kept
+            return None
+        entry: list[int] = []
+        known = len(FORMS)
+        for token in doc:
+            rank = token.rank  # the form id, where the form was met before (form_id)
+            entry.append(rank if rank < known else self.form_id(token.orth))
+            entry.append(token.idx)
+        return self.keep(text, tuple(entry))
+
+    def learn(self, texts: list[str]) -> bool:
+        """Learn the tokens of chunks `texts` (chunk), not known yet; whether every one is
+        kept now. Chunks of words go to spaCy together, a space between each, as one text:
+        a chunk whose tokens there hold no suspect (_SpecialCases) has them in any text, the
+        others are tokenised alone and checked."""
+        chunks = self.chunks
+        words = []
+        for text in texts:
+            if text in chunks:
+                if chunks[text] is None:
+                    return False
+            elif text[0].isspace():
+                if self.chunk(text) is None:
+                    return False
+            else:
+                words.append(text)
+        if not words:
+            return True
+        doc = self.spacy_doc(" ".join(words))
+        chunks = self.chunks  # (loaded by the line above, if it was not)
+        if chunks is None:
+            return False
+        cases, known = self._special_cases, len(FORMS)
+        kept, k, count = True, 0, len(doc)
+        start = 0
+        for text in words:
+            end = start + len(text)
+            entry: list[int] = []
+            found: list[str] = []
+            while k < count and doc[k].idx < end:
+                token = doc[k]
+                k += 1
+                found.append(token.text)
+                rank = token.rank  # the form id, where the form was met before (form_id)
+                entry.append(rank if rank < known else self.form_id(token.orth))
+                entry.append(token.idx - start)
+            if text in chunks:  # (a chunk twice in `texts`)
+                pass
+            elif cases.suspects.isdisjoint(found):
+                self.keep(text, tuple(entry))
+            elif not cases.among(found, cases.made):  # as before the pass: the same alone
+                if cases.among(found, cases.change):
+                    self.keep(text, None)
+                    kept = False
+                else:
+                    self.keep(text, tuple(entry))
+            elif self.chunk(text) is None:  # tokenised alone, and checked
+                kept = False
+            start = end + 1
+        return kept
+
+    def keep(self, text: str, entry: tuple[int, ...] | None) -> tuple[int, ...] | None:
+        """Keep `entry`, the tokens of chunk `text` (chunk; None for a chunk whose tokens are
+        not kept), within TOKENIZER_CACHE_CHUNKS."""
+        chunks = self.chunks
+        if len(chunks) >= TOKENIZER_CACHE_CHUNKS:
+            chunks.clear()
+        chunks[text] = entry
+        return entry
+
     @staticmethod
     def build(fids, starts, table: list[Form]) -> tuple[Token, ...]:
         """Tokens for parallel lists of form ids (of the forms `table`) and start offsets,
@@ -351,6 +453,97 @@ class Tokenizer:
             kept = [t for t in doc if not t.is_space]
             return self.build([self.form_id(t.orth) for t in kept],
                               [t.idx + offset for t in kept], FORMS)
+
+
+class _Affixes:
+    """One of a tokenizer's affix functions (prefix_search, suffix_search, infix_finditer),
+    switched off while a tokenizer is made with it: see _SpecialCases.unapplied."""
+
+    def __init__(self, function: Callable, off: Any) -> None:
+        self.function, self.off, self.on = function, off, False
+
+    def __call__(self, text: str) -> Any:
+        return self.function(text) if self.on else self.off
+
+
+class _SpecialCases:
+    """What spaCy's pass of special cases over a whole text can do to a chunk's tokens
+    (Tokenizer.chunk).
+
+    spaCy decides which special cases that pass matches as it loads them: those whose text
+    its affix functions split (or that hold a space), each matched as the tokens the affix
+    functions make of its text and replaced by its own tokens. A match changes tokens only
+    where the two differ ("'s": "'", "s" -> "'s"; "Mr.": "Mr", "." -> "Mr."): `change` holds
+    the tokens such cases are matched as, `made` those they make. A chunk whose tokens hold
+    no run of either has the same tokens in any text; `suspects`, the first tokens of those
+    runs, rule out most chunks at a glance."""
+
+    def __init__(self, tokenizer: Any, change: frozenset[tuple[str, ...]],
+                 made: frozenset[tuple[str, ...]]) -> None:
+        self.tokenizer, self.change, self.made = tokenizer, change, made
+        self.longest = max(map(len, change | made), default=0)
+        self.suspects = frozenset(tokens[0] for tokens in change | made)
+        self._unapplied: Any = None
+
+    @classmethod
+    def of(cls, tokenizer: Any) -> _SpecialCases | None:
+        """Those of a spaCy tokenizer; None where chunks cannot be told apart this way."""
+        from spacy.attrs import ORTH
+        from spacy.tokenizer import Tokenizer as SpacyTokenizer
+
+        rules = tokenizer.rules or {}
+        if not tokenizer.faster_heuristics or any(
+                len(text) > 1 and any(char.isspace() for char in text) for text in rules):
+            return None  # special cases across spaces, or every one matched by the pass
+        bare = SpacyTokenizer(tokenizer.vocab, {}, tokenizer.prefix_search,
+                              tokenizer.suffix_search, tokenizer.infix_finditer,
+                              tokenizer.token_match, tokenizer.url_match)
+        change, made = set(), set()
+        for text, tokens in rules.items():
+            if (" " in text or tokenizer.find_prefix(text) or tokenizer.find_suffix(text)
+                    or tokenizer.find_infix(text)):
+                own = tuple(str(token.get(ORTH, token.get("ORTH", ""))) for token in tokens)
+                matched = tuple(token.text for token in bare(text))
+                if own != matched:
+                    change.add(matched)
+                    made.add(own)
+        return cls(tokenizer, frozenset(change), frozenset(made))
+
+    def unapplied(self, text: str) -> list[str]:
+        """The tokens the tokenizer makes of `text` before its pass of special cases: those
+        of a tokenizer loaded while its affix functions find nothing (so that its pass
+        matches none of its special cases), which then find as the original's do."""
+        if self._unapplied is None:
+            from spacy.tokenizer import Tokenizer as SpacyTokenizer
+
+            original = self.tokenizer
+            affixes = [None if f is None else _Affixes(f, off) for f, off in (
+                (original.prefix_search, None), (original.suffix_search, None),
+                (original.infix_finditer, ()))]
+            unapplied = SpacyTokenizer(original.vocab, original.rules, *affixes,
+                                       original.token_match, original.url_match)
+            for switch in affixes:
+                if switch is not None:
+                    switch.on = True
+            self._unapplied = unapplied
+        return [token.text for token in self._unapplied(text)]
+
+    def context_free(self, text: str, doc: Any) -> bool:
+        """Whether chunk `text`, whose tokens alone are `doc`'s, has them in any text: the
+        pass changed none of them here, and no case that changes tokens is among them
+        before the pass (a match across chunks could hide one that the pass makes here)."""
+        words = [token.text for token in doc]
+        if self.among(words, self.made) and words != self.unapplied(text):
+            return False
+        return not self.among(words, self.change)
+
+    def among(self, words: list[str], runs: frozenset[tuple[str, ...]]) -> bool:
+        """Whether one of `runs` (`change` or `made`) is among `words`, as a run of them."""
+        for start in range(len(words)):
+            for end in range(start + 1, min(len(words), start + self.longest) + 1):
+                if tuple(words[start:end]) in runs:
+                    return True
+        return False
 
 
 @lru_cache(maxsize=1)
