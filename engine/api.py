@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import reduce
@@ -35,9 +34,10 @@ from engine.matching.vm import (
     first_value,
     flagged_learning,
     native,
+    near,
     row,
     row_size,
-    sentence_rules,
+    sentence_candidates,
 )
 from engine.patterns.ast import max_tokens
 from engine.patterns.compiler import Program, compile_pattern, span_key
@@ -223,7 +223,6 @@ class Engine:
         slots = max((len(c.conditions) for c in self.rules), default=0)
         self._passes: list[dict[int, int]] = [{} for _ in range(slots)]
         self._fewer = [0] * slots
-        self._conditional = 0  # rules with conditions
         self._width = len(self.rules)  # bits per condition slot in a slot row
         for i, compiled in enumerate(self.rules):
             masks = []
@@ -232,8 +231,6 @@ class Engine:
                 for key in condition:
                     mask |= self._key_bits.setdefault(key, _bit(len(self._key_bits)))
                 masks.append(mask)
-            if masks:
-                self._conditional |= 1 << i
             for j in range(slots):
                 if j >= len(masks):
                     self._fewer[j] |= 1 << i
@@ -322,14 +319,20 @@ class Engine:
         # index): read as attributes of the engine, or of each rule, compiled, each costs a
         # generic lookup. (_matches, _fact and _fills,
         # which `assay profile` replaces for its run, are read as attributes.)
+        span_rules = set(self._span_triggered)
         self._pass_state = (
-            self._form_kinds, self._mask_rows, self._slot_rows, self._untriggered_mask,
-            bool(self._span_triggered), self._conditional,
-            [(j * self._width, fewer) for j, fewer in enumerate(self._fewer)],
+            self._form_kinds, self._mask_rows, self._slot_rows,
+            row(self._untriggered_mask, self._row_sizes[0]), bool(self._span_triggered),
+            [row(fewer, self._row_sizes[0]) for fewer in self._fewer],
             self._eager_mask, self._sets_shift, self.rules, self._providers,
             [c.span_triggers for c in self.rules], self._span_triggered_mask,
             self._priorities, self._made_lazily, [c.rule.emit for c in self.rules],
-            [span_key("class", c.rule.fact) for c in self.rules])
+            [span_key("class", c.rule.fact) for c in self.rules],
+            # the rules _near rules out of a sentence before anything is made for it: those
+            # made in priority order whose words must lie close, and that only words trigger
+            sum(1 << i for i, c in enumerate(self.rules)
+                if c.reach is not None and not self._made_lazily[i] and i not in span_rules),
+            [(c.inside, c.reach) for c in self.rules])
 
     # ---- public API ----
     def extract(self, text: str, doc_id: str | None = None, date: str | None = None,
@@ -466,23 +469,25 @@ class Engine:
                 self._form_kinds.append((1 if rules else 0) | (2 if slots else 0))
 
     def _sentence(self, doc: Document, sentence: Sentence, hidden: bool = False) -> list[Fact]:
-        (kinds, masks, slots, untriggered, span_triggered, conditional, fewer_by_slot,
+        (kinds, masks, slots, untriggered, span_triggered, fewer_by_slot,
          eager_mask, sets_shift, rules, providers, span_triggers_of, span_triggered_mask,
-         priorities, made_lazily, emits, type_keys) = self._pass_state
+         priorities, made_lazily, emits, type_keys, near_mask, reaches) = self._pass_state
         fids = sentence.fids
         if len(sentence.table) > len(kinds):  # forms met since: indexed before they are read
             self._add_forms(sentence.table)
-        # the rules its forms trigger and the condition keys they hold, read in C off the
-        # few forms that do either
-        triggered, held = sentence_rules(fids, kinds, masks, slots, untriggered)
+        # the rules its forms trigger whose conditions they hold, and the key sets of
+        # programs' needs they hold, read in C off the few forms that trigger or hold any
+        triggered, sets = sentence_candidates(fids, kinds, masks, slots, untriggered,
+                                              fewer_by_slot, self._width, sets_shift)
         if not triggered and not span_triggered and not hidden:
             return []  # the common case: no token of this sentence triggers any rule
-        if triggered & conditional:
-            for shift, fewer in fewer_by_slot:  # bits above slot j fall outside `triggered`
-                triggered &= (held >> shift) | fewer
+        if triggered & near_mask and not hidden:  # (a rule ruled out here finds nothing)
+            for i in bit_positions(triggered & near_mask):
+                inside, reach = reaches[i]
+                if not near(fids, masks, slots, i, self._width, inside, reach):
+                    triggered ^= _bit(i)
         if not triggered & eager_mask and not span_triggered and not hidden:
             return []  # (rules made on demand run only when another asks for their type)
-        sets = held >> sets_shift  # the key sets of programs' needs the sentence holds
         is_triggered = bit_flags(triggered, len(rules))  # read per rule below
         forms = sentence.forms
         ctx = MatchContext(forms)
@@ -575,21 +580,9 @@ class Engine:
         one match (`reach` tokens) somewhere in the sentence: most sentences holding both words
         of a two-word rule hold them far apart. One pass over the sentence's word forms (their
         masks say which trigger the rule and which hold its conditions), not a VM run."""
-        reach = self.rules[i].reach
-        masks, slots = self._mask_rows, self._slot_rows
-        triggers = [p for p, fid in enumerate(fids) if _has_bit(masks[fid], i)]
-        for j in range(self.rules[i].inside):
-            bit = j * self._width + i
-            near = [p for p, fid in enumerate(fids) if _has_bit(slots[fid], bit)]
-            # the condition's tokens nearest each trigger, by bisection: a sentence repeating
-            # both words would otherwise compare every pair
-            for t in triggers:
-                k = bisect_left(near, t - reach + 1)
-                if k < len(near) and near[k] < t + reach:
-                    break
-            else:
-                return False
-        return True
+        rule = self.rules[i]
+        return near(fids, self._mask_rows, self._slot_rows, i, self._width, rule.inside,
+                    rule.reach)
 
     def _matches(self, i: int, ctx: MatchContext, fids: list,
                  sets: int) -> list[tuple[Program, object]]:
@@ -746,11 +739,6 @@ def _bit(n: int) -> int:
     """The int with bit n set. Compiled (hatch_build.py), `1 << len(x)` would shift a C long,
     as len() is one there, and lose every bit past the 63rd; here `n` is a Python int."""
     return 1 << n
-
-
-def _has_bit(row: bytes, bit: int) -> bool:
-    """Whether bit `bit` of a row (vm.row: an int's bytes, little-endian) is set."""
-    return row[bit >> 3] >> (bit & 7) & 1 == 1
 
 
 def _bits(mask: int) -> Iterator[int]:

@@ -132,6 +132,49 @@ def test_each_of_a_rules_programs_is_run_where_its_needs_are_held(pats, sentence
 
 
 @settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 20), max_size=40), st.binary(min_size=21, max_size=21),
+       st.lists(st.integers(0, 2**100), min_size=21, max_size=21),
+       st.lists(st.integers(0, 2**400), min_size=21, max_size=21), st.integers(0, 2**100),
+       st.lists(st.integers(0, 2**100), max_size=3), st.integers(0, 400))
+def test_a_sentences_candidates_equal_the_reference(fids, kinds, masks, slots, untriggered,
+                                                    fewer, sets_shift):
+    """Rows of 100 rules, conditions in 100-bit slots of the slots' rows, the needed key
+    sets from any bit on: the compiled words give the reference's ints."""
+    size = PURE.row_size(100)
+    rows = [PURE.row(m, size) for m in masks]
+    slot_rows = [PURE.row(m, PURE.row_size(400)) for m in slots]
+    args = (fids, bytearray(kinds), rows, slot_rows, PURE.row(untriggered, size),
+            [PURE.row(f, size) for f in fewer], 100, sets_shift)
+    got = vm.sentence_candidates(*args)
+    assert got == PURE.python_sentence_candidates(*args)
+    held = 0
+    triggered = untriggered
+    for f in fids:
+        triggered |= masks[f] if kinds[f] & 1 else 0
+        held |= slots[f] if kinds[f] & 2 else 0
+    for j, less in enumerate(fewer):
+        triggered &= (held >> (100 * j)) | less
+    assert got == (triggered, held >> sets_shift)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 12), max_size=40), st.lists(st.integers(0, 2**24), min_size=13,
+       max_size=13), st.lists(st.integers(0, 2**72), min_size=13, max_size=13),
+       st.integers(0, 7), st.integers(0, 3), st.integers(1, 12))
+def test_whether_a_rules_words_lie_close_enough_equals_the_reference(fids, masks, slots, rule,
+                                                                     inside, reach):
+    """vm.near over rows of 8 rules and 3 condition slots: the compiled pass with its
+    trigger positions in an array answers as the reference's pairs of positions."""
+    mask_rows = [PURE.row(m, PURE.row_size(24)) for m in masks]
+    slot_rows = [PURE.row(m, PURE.row_size(72)) for m in slots]
+    got = vm.near(fids, mask_rows, slot_rows, rule, 8, inside, reach)
+    assert got == PURE.python_near(fids, mask_rows, slot_rows, rule, 8, inside, reach)
+    triggers = [p for p, f in enumerate(fids) if masks[f] >> rule & 1]
+    assert got == all(any(abs(p - t) < reach for t in triggers for p, f in enumerate(fids)
+                          if slots[f] >> (j * 8 + rule) & 1) for j in range(inside))
+
+
+@settings(max_examples=300, deadline=None)
 @given(st.lists(st.integers(0, 40), max_size=60), st.binary(min_size=41, max_size=41),
        st.lists(st.integers(0, 2**200), min_size=41, max_size=41),
        st.lists(st.integers(0, 2**300), min_size=41, max_size=41), st.integers(0, 2**90))

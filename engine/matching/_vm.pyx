@@ -1649,7 +1649,8 @@ cdef int _or_row(unsigned long long *acc, object row, Py_ssize_t words) except -
     return 0
 
 
-def sentence_rules(list fids, bytearray kinds, list masks, list slots, untriggered) -> tuple:
+def sentence_rules(list fids, bytearray kinds, list masks, list slots, untriggered,
+                   bint raw=False) -> tuple:
     """vm.sentence_rules in one C loop: the rules a sentence's tokens trigger (OR-ed with
     `untriggered`) and the condition slots they hold, read off the engine's per-form rows
     where the form's kind byte says it has one (bit 1: rules, bit 2: slots; a few forms per
@@ -1679,12 +1680,112 @@ def sentence_rules(list fids, bytearray kinds, list masks, list slots, untrigger
             _or_row(_or_rows, masks[fid], mw)
         if kind[fid] & 2:
             _or_row(_or_rows + mw, slots[fid], sw)
+    if raw:  # (sentence_candidates: the sums left in _or_rows, their sizes in words)
+        return None if mw < 0 else (mw, sw)
     if mw < 0:
         return untriggered, 0
     triggered = untriggered | int.from_bytes(
         (<char *> _or_rows)[:mw * 8], "little") if mw else untriggered
     held = int.from_bytes((<char *> (_or_rows + mw))[:sw * 8], "little") if sw else 0
     return triggered, held
+
+
+cdef inline unsigned long long _word_at(unsigned long long *bits, Py_ssize_t words,
+                                        Py_ssize_t offset) noexcept:
+    """The 64 bits of an array of `words` words from bit `offset` on (zeros past its end)."""
+    cdef Py_ssize_t q = offset >> 6, r = offset & 63
+    cdef unsigned long long low = bits[q] if q < words else 0
+    if r == 0:
+        return low
+    return (low >> r) | ((bits[q + 1] if q + 1 < words else 0) << (64 - r))
+
+
+def sentence_candidates(list fids, bytearray kinds, list masks, list slots, bytes untriggered,
+                        list fewer, Py_ssize_t width, Py_ssize_t sets_shift) -> tuple:
+    """vm.sentence_candidates: sentence_rules' rows OR-ed, then each condition slot's rules
+    kept where they hold it, a machine word at a time, with no Python int made but the two
+    returned (wide ones, with a thousand rules: each shift and AND made a new one)."""
+    cdef tuple got = sentence_rules(fids, kinds, masks, slots, 0, True)
+    cdef Py_ssize_t mw = len(untriggered) // 8, sw, w, j, size
+    cdef unsigned long long word
+    cdef const unsigned char *raw = untriggered
+    cdef const unsigned char *less
+    if got is None:  # no form with a row: the untriggered rules, kept as they are filtered
+        return _candidates_of_untriggered(untriggered, fewer, mw), 0
+    if got[0] != mw:
+        raise ValueError("rows of unequal length")
+    sw = got[1]
+    cdef unsigned long long *rules = _or_rows
+    cdef unsigned long long *held = _or_rows + mw
+    for w in range(mw):
+        memcpy(&word, raw + 8 * w, 8)
+        rules[w] |= word
+    for j in range(len(fewer)):
+        less = <bytes> fewer[j]
+        if len(<bytes> fewer[j]) != mw * 8:
+            raise ValueError("rows of unequal length")
+        for w in range(mw):
+            memcpy(&word, less + 8 * w, 8)
+            rules[w] &= _word_at(held, sw, j * width + 64 * w) | word
+    size = max(sw - (sets_shift >> 6), 0)
+    out = bytearray(8 * size)
+    for w in range(size):
+        word = _word_at(held, sw, sets_shift + 64 * w)
+        memcpy(<unsigned char *> out + 8 * w, &word, 8)
+    return (int.from_bytes((<char *> rules)[:mw * 8], "little"),
+            int.from_bytes(out, "little"))
+
+
+cdef object _candidates_of_untriggered(bytes untriggered, list fewer, Py_ssize_t mw):
+    """sentence_candidates where no form holds a condition: the untriggered rules that have
+    none in any slot (`fewer`)."""
+    found = int.from_bytes(untriggered, "little")
+    for less in fewer:
+        found &= int.from_bytes(<bytes> less, "little")
+    return found
+
+
+cdef inline bint _row_bit(object row, Py_ssize_t bit) except -1:
+    """Bit `bit` of a row (bytes, little-endian), False past its end."""
+    cdef Py_ssize_t size = len(<bytes> row)
+    cdef const unsigned char *raw = <bytes> row
+    if bit >> 3 >= size:
+        return False
+    return (raw[bit >> 3] >> (bit & 7)) & 1
+
+
+def near(list fids, list masks, list slots, Py_ssize_t rule, Py_ssize_t width,
+         Py_ssize_t inside, Py_ssize_t reach) -> bool:
+    """vm.near in C: a pass over the sentence's forms per condition, the trigger positions
+    in an array, not lists of boxed positions."""
+    cdef Py_ssize_t n = len(fids), i, j, k, count = 0, last, bit
+    cdef Py_ssize_t *triggers = <Py_ssize_t *> malloc(max(n, 1) * sizeof(Py_ssize_t))
+    cdef bint found
+    if not triggers:
+        raise MemoryError()
+    try:
+        for i in range(n):
+            if _row_bit(masks[<Py_ssize_t> fids[i]], rule):
+                triggers[count] = i
+                count += 1
+        for j in range(inside):
+            bit = j * width + rule
+            found = False
+            k = 0
+            for i in range(n):
+                if not _row_bit(slots[<Py_ssize_t> fids[i]], bit):
+                    continue
+                # the triggers before i - reach + 1 are too far from every later token
+                while k < count and triggers[k] <= i - reach:
+                    k += 1
+                if k < count and triggers[k] < i + reach:
+                    found = True
+                    break
+            if not found:
+                return False
+        return True
+    finally:
+        free(triggers)
 
 
 def flagged(list fids, bytearray flags):

@@ -514,6 +514,39 @@ def sentence_rules(fids: list[int], kinds: bytearray, masks: list[bytes], slots:
     return triggered, held
 
 
+def sentence_candidates(fids: list[int], kinds: bytearray, masks: list[bytes],
+                        slots: list[bytes], untriggered: bytes, fewer: list[bytes],
+                        width: int, sets_shift: int) -> tuple[int, int]:
+    """A sentence's candidate rules and the needed key sets it holds: sentence_rules' masks
+    (`untriggered` a row here), each rule kept where its tokens hold a key of each of its
+    conditions. Condition slot j of the slots' mask holds, at bits j × `width` + rule, the
+    rules whose j-th condition a token holds; `fewer[j]` (a row) are the rules with no j-th
+    condition; the needed key sets are the bits from `sets_shift` on."""
+    triggered, held = sentence_rules(fids, kinds, masks, slots,
+                                     int.from_bytes(untriggered, "little"))
+    for j, less in enumerate(fewer):
+        triggered &= (held >> (j * width)) | int.from_bytes(less, "little")
+    return triggered, held >> sets_shift
+
+
+def near(fids: list[int], masks: list[bytes], slots: list[bytes], rule: int, width: int,
+         inside: int, reach: int) -> bool:
+    """Whether a token triggering rule `rule` (bit `rule` of its form's row in `masks`) and a
+    token of each of its first `inside` conditions (bit j × `width` + `rule` of the form's row
+    in `slots`, condition j) lie closer than `reach` tokens somewhere in the sentence: the
+    rows of sentence_rules, read per token (api.Engine._matches)."""
+    def has(row: bytes, bit: int) -> bool:
+        return row[bit >> 3] >> (bit & 7) & 1 == 1
+
+    triggers = [p for p, fid in enumerate(fids) if has(masks[fid], rule)]
+    for j in range(inside):
+        bit = j * width + rule
+        close = [p for p, fid in enumerate(fids) if has(slots[fid], bit)]
+        if not any(abs(p - t) < reach for t in triggers for p in close):
+            return False
+    return True
+
+
 def row(mask: int, size: int) -> bytes:
     """`mask` as a row of sentence_rules' tables: `size` bytes, little-endian."""
     return mask.to_bytes(size, "little")
@@ -595,6 +628,7 @@ python_finditer, python_scan, python_anchored = finditer, _scan, _anchored
 python_sentence_rules, python_flagged = sentence_rules, flagged
 python_bit_positions, python_fill = bit_positions, fill
 python_bit_flags = bit_flags
+python_near, python_sentence_candidates = near, sentence_candidates
 python_flagged_learning, python_native = flagged_learning, native
 python_any_spans, python_finditer_each = any_spans, finditer_each
 python_first_value = first_value
@@ -613,6 +647,8 @@ try:  # the same loops and types compiled to C, where the extension was built (_
         flagged,
         flagged_learning,
         native,
+        near,
+        sentence_candidates,
         sentence_rules,
     )
     from engine.matching._vm import anchored as _anchored
