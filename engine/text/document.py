@@ -5,9 +5,11 @@ punctuation, so a line break always ends a sentence; inside a line, a sentence e
 terminal punctuation (and any closing quotes or brackets) unless the period closes a title or
 an initial ("Lt. Gen. Ali", "J. Smith"), or the next word starts in lower case.
 
-Splitting works on spaCy's token arrays, visiting only line breaks and terminal punctuation,
-and a sentence builds its Token objects the first time they are asked for: sentences that no
-rule can match never pay for them.
+A document is made of its text chunks' tokens as the tokenizer keeps them (Tokenizer.chunk),
+in one loop over its characters, where every chunk is kept; otherwise of spaCy's token arrays.
+Splitting visits only line breaks and terminal punctuation, and a sentence builds its Token
+objects the first time they are asked for: sentences that no rule can match never pay for
+them.
 """
 
 from __future__ import annotations
