@@ -384,10 +384,12 @@ class Tokenizer:
         chunks = self.chunks
         words = []
         for text in texts:
-            if text in chunks:
-                if chunks[text] is None:
-                    return False
-            elif text[0].isspace():
+            known = chunks.get(text, False)  # (one read: threads may empty it meanwhile)
+            if known is None:
+                return False
+            if known is not False:
+                continue
+            if text[0].isspace():
                 if self.chunk(text) is None:
                     return False
             else:
