@@ -231,7 +231,7 @@ def _from_chunks(text: str, chunks: dict, table: list[Form], missing: list) -> t
                 continue
         if start < i:
             entry = chunks.get(text[start:i])
-            if not entry:  # not known, not kept, or not checked yet (Tokenizer.chunks)
+            if not entry:  # not met yet, or never kept (Tokenizer.chunks)
                 missing.append((start, i))
             elif not missing:
                 for k in range(0, len(entry), 2):
