@@ -331,8 +331,7 @@ class Engine:
             # the rules _near rules out of a sentence before anything is made for it: those
             # made in priority order whose words must lie close, and that only words trigger
             sum(1 << i for i, c in enumerate(self.rules)
-                if c.reach is not None and not self._made_lazily[i] and i not in span_rules),
-            [(c.inside, c.reach) for c in self.rules])
+                if c.reach is not None and not self._made_lazily[i] and i not in span_rules))
 
     # ---- public API ----
     def extract(self, text: str, doc_id: str | None = None, date: str | None = None,
@@ -471,7 +470,7 @@ class Engine:
     def _sentence(self, doc: Document, sentence: Sentence, hidden: bool = False) -> list[Fact]:
         (kinds, masks, slots, untriggered, span_triggered, fewer_by_slot,
          eager_mask, sets_shift, rules, providers, span_triggers_of, span_triggered_mask,
-         priorities, made_lazily, emits, type_keys, near_mask, reaches) = self._pass_state
+         priorities, made_lazily, emits, type_keys, near_mask) = self._pass_state
         fids = sentence.fids
         if len(sentence.table) > len(kinds):  # forms met since: indexed before they are read
             self._add_forms(sentence.table)
@@ -483,8 +482,7 @@ class Engine:
             return []  # the common case: no token of this sentence triggers any rule
         if triggered & near_mask and not hidden:  # (a rule ruled out here finds nothing)
             for i in bit_positions(triggered & near_mask):
-                inside, reach = reaches[i]
-                if not near(fids, masks, slots, i, self._width, inside, reach):
+                if not self._near(i, fids):
                     triggered ^= _bit(i)
         if not triggered & eager_mask and not span_triggered and not hidden:
             return []  # (rules made on demand run only when another asks for their type)

@@ -260,7 +260,6 @@ class Tokenizer:
         # whose tokens are not kept maps to None. None where spaCy's special cases could make
         # any chunk's tokens depend on its neighbours.
         self.chunks: dict[str, tuple[int, ...] | None] | None = {}
-        self.suspects: frozenset[str] = frozenset()  # see _SpecialCases
         self._special_cases: _SpecialCases | None = None
         self._lock = threading.Lock()
         on_forget(self._forget)
@@ -301,8 +300,6 @@ class Tokenizer:
                 self._special_cases = _SpecialCases.of(nlp.tokenizer)
                 if self._special_cases is None:
                     self.chunks = None
-                else:
-                    self.suspects = self._special_cases.suspects
                 self._nlp = nlp
 
     @property
@@ -368,13 +365,17 @@ class Tokenizer:
         if not self._special_cases.context_free(text, doc):
             self.keep(text, None)  # known, so as not to be asked again: never kept
             return None
+        return self.keep(text, self._entry(list(doc), 0))
+
+    def _entry(self, tokens: list, start: int) -> tuple[int, ...]:
+        """What `chunks` keeps of spaCy tokens of a chunk at offset `start` of their text."""
         entry: list[int] = []
         known = len(FORMS)
-        for token in doc:
+        for token in tokens:
             rank = token.rank  # the form id, where the form was met before (form_id)
             entry.append(rank if rank < known else self.form_id(token.orth))
-            entry.append(token.idx)
-        return self.keep(text, tuple(entry))
+            entry.append(token.idx - start)
+        return tuple(entry)
 
     def learn(self, texts: list[str]) -> bool:
         """Learn the tokens of chunks `texts` (chunk), not known yet; whether every one is
@@ -400,30 +401,24 @@ class Tokenizer:
         chunks = self.chunks  # (loaded by the line above, if it was not)
         if chunks is None:
             return False
-        cases, known = self._special_cases, len(FORMS)
+        cases = self._special_cases
         kept, k, count = True, 0, len(doc)
         start = 0
         for text in words:
             end = start + len(text)
-            entry: list[int] = []
-            found: list[str] = []
+            first = k
             while k < count and doc[k].idx < end:
-                token = doc[k]
                 k += 1
-                found.append(token.text)
-                rank = token.rank  # the form id, where the form was met before (form_id)
-                entry.append(rank if rank < known else self.form_id(token.orth))
-                entry.append(token.idx - start)
+            tokens = list(doc[first:k])
+            found = [token.text for token in tokens]
             if text in chunks:  # (a chunk twice in `texts`)
                 pass
-            elif cases.suspects.isdisjoint(found):
-                self.keep(text, tuple(entry))
-            elif not cases.among(found, cases.made):  # as before the pass: the same alone
-                if cases.among(found, cases.change):
-                    self.keep(text, None)
-                    kept = False
-                else:
-                    self.keep(text, tuple(entry))
+            elif cases.suspects.isdisjoint(found):  # (most chunks: no run of either)
+                self.keep(text, self._entry(tokens, start))
+            elif not cases.among(found, cases.made):
+                # no run the pass makes: as before it, the same alone (context_free)
+                entry = None if cases.among(found, cases.change) else self._entry(tokens, start)
+                kept = self.keep(text, entry) is not None and kept
             elif self.chunk(text) is None:  # tokenised alone, and checked
                 kept = False
             start = end + 1
