@@ -254,6 +254,7 @@ class Tokenizer:
     def __init__(self) -> None:
         self._nlp: Any = None
         self._lemmas: Any = None
+        self._columns_read: list[int] = []  # the attributes _columns reads (set by _load)
         self.forms: dict[int, Form] = {}  # spaCy orth id -> attributes
         # A chunk of text between spaces (what spaCy's tokenizer splits alone) -> its tokens,
         # (form id, offset in the chunk) pairs one after the other: see chunk(). A chunk met
@@ -284,7 +285,7 @@ class Tokenizer:
         with self._lock, collector_paused():
             if self._nlp is None:
                 import spacy
-                from spacy.attrs import IS_SPACE
+                from spacy.attrs import ID, IDX, IS_SPACE, ORTH
 
                 self._lemmas = lemma_table()
                 nlp = spacy.blank("en")
@@ -297,6 +298,7 @@ class Tokenizer:
                 nlp.max_length = MAX_TEXT_CHARS
                 if hasattr(nlp.tokenizer, "max_cache_size"):  # spaCy 3.8 on; unbounded before
                     nlp.tokenizer.max_cache_size = TOKENIZER_CACHE_CHUNKS
+                self._columns_read = [ID, ORTH, IDX]  # (ID: the lexeme's rank)
                 self._special_cases = _SpecialCases.of(nlp.tokenizer)
                 if self._special_cases is None:
                     self.chunks = None
@@ -365,16 +367,22 @@ class Tokenizer:
         if not self._special_cases.context_free(text, doc):
             self.keep(text, None)  # known, so as not to be asked again: never kept
             return None
-        return self.keep(text, self._entry(list(doc), 0))
+        return self.keep(text, self._entry(*self._columns(doc), 0))
 
-    def _entry(self, tokens: list, start: int) -> tuple[int, ...]:
-        """What `chunks` keeps of spaCy tokens of a chunk at offset `start` of their text."""
+    def _columns(self, doc: Any) -> list[list[int]]:
+        """A spaCy doc's tokens as three lists, read in C (Doc.to_array): their lexemes'
+        ranks (the form id, where the form was met before: form_id), orth ids and offsets."""
+        return doc.to_array(self._columns_read).T.tolist()
+
+    def _entry(self, ranks: list[int], orths: list[int], offsets: list[int],
+               start: int) -> tuple[int, ...]:
+        """What `chunks` keeps of the tokens (_columns) of a chunk at offset `start` of
+        their text."""
         entry: list[int] = []
         known = len(FORMS)
-        for token in tokens:
-            rank = token.rank  # the form id, where the form was met before (form_id)
-            entry.append(rank if rank < known else self.form_id(token.orth))
-            entry.append(token.idx - start)
+        for rank, orth, offset in zip(ranks, orths, offsets, strict=True):
+            entry.append(rank if rank < known else self.form_id(orth))
+            entry.append(offset - start)
         return tuple(entry)
 
     def learn(self, texts: list[str]) -> bool:
@@ -402,25 +410,29 @@ class Tokenizer:
         if chunks is None:
             return False
         cases = self._special_cases
-        kept, k, count = True, 0, len(doc)
+        # the tokens as lists, not Token objects: most chunks only need their ids and offsets
+        ranks, orths, offsets = self._columns(doc)
+        kept, k, count = True, 0, len(offsets)
         start = 0
         for text in words:
             end = start + len(text)
             first = k
-            while k < count and doc[k].idx < end:
+            while k < count and offsets[k] < end:
                 k += 1
-            tokens = list(doc[first:k])
-            found = [token.text for token in tokens]
             if text in chunks:  # (a chunk twice in `texts`)
                 pass
-            elif cases.suspects.isdisjoint(found):  # (most chunks: no run of either)
-                self.keep(text, self._entry(tokens, start))
-            elif not cases.among(found, cases.made):
-                # no run the pass makes: as before it, the same alone (context_free)
-                entry = None if cases.among(found, cases.change) else self._entry(tokens, start)
-                kept = self.keep(text, entry) is not None and kept
-            elif self.chunk(text) is None:  # tokenised alone, and checked
-                kept = False
+            elif cases.suspect_orths.isdisjoint(orths[first:k]):  # (most: no run of either)
+                self.keep(text, self._entry(ranks[first:k], orths[first:k], offsets[first:k],
+                                            start))
+            else:
+                found = [token.text for token in doc[first:k]]
+                if not cases.among(found, cases.made):
+                    # no run the pass makes: as before it, the same alone (context_free)
+                    entry = None if cases.among(found, cases.change) else self._entry(
+                        ranks[first:k], orths[first:k], offsets[first:k], start)
+                    kept = self.keep(text, entry) is not None and kept
+                elif self.chunk(text) is None:  # tokenised alone, and checked
+                    kept = False
             start = end + 1
         return kept
 
@@ -472,14 +484,16 @@ class _SpecialCases:
     functions make of its text and replaced by its own tokens. A match changes tokens only
     where the two differ ("'s": "'", "s" -> "'s"; "Mr.": "Mr", "." -> "Mr."): `change` holds
     the tokens such cases are matched as, `made` those they make. A chunk whose tokens hold
-    no run of either has the same tokens in any text; `suspects`, the first tokens of those
+    no run of either has the same tokens in any text; `suspect_orths`, the first tokens of those
     runs, rule out most chunks at a glance."""
 
     def __init__(self, tokenizer: Any, change: frozenset[tuple[str, ...]],
                  made: frozenset[tuple[str, ...]]) -> None:
         self.tokenizer, self.change, self.made = tokenizer, change, made
         self.longest = max(map(len, change | made), default=0)
-        self.suspects = frozenset(tokens[0] for tokens in change | made)
+        # (as spaCy's orth ids: hashes of the text, the same in every vocabulary)
+        self.suspect_orths = frozenset(tokenizer.vocab.strings.add(tokens[0])
+                                       for tokens in change | made)
         self._unapplied: Any = None
 
     @classmethod
