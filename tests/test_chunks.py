@@ -146,3 +146,42 @@ def test_corpus_documents_tokenise_as_spacy_does(seeds_dir):
         known = from_chunks(text)
         assert known is None or known == whole(text)
     assert sum(from_chunks(text) is not None for text in texts) > 0.9 * len(texts)
+
+
+def _unapplied_with_every_case(text: str) -> list[str]:
+    """_SpecialCases.unapplied as it was, from a tokenizer loaded with all special cases."""
+    from spacy.tokenizer import Tokenizer as SpacyTokenizer
+
+    original = get_tokenizer().nlp.tokenizer
+    affixes = [tokens._Affixes(f, off) for f, off in (
+        (original.prefix_search, None), (original.suffix_search, None),
+        (original.infix_finditer, ()))]
+    full = SpacyTokenizer(original.vocab, original.rules, *affixes, original.token_match,
+                          original.url_match)
+    for switch in affixes:
+        switch.on = True
+    return [token.text for token in full(text)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES + ["(", ")", "'", '"', ".", "-", "s", "'s", "n't"]),
+                min_size=1, max_size=5))
+def test_unapplied_loads_only_the_cases_a_chunk_holds(parts):
+    """spaCy looks special cases up by the text of a chunk and of the pieces its affixes
+    leave, so a tokenizer loaded with those within the chunk tokenises it as one loaded with
+    all of them."""
+    chunk = "".join(parts)
+    cases = get_tokenizer()._special_cases
+    expected = _unapplied_with_every_case(chunk)
+    assert cases.unapplied(chunk) == expected
+
+
+def test_unapplied_differs_from_the_tokens_after_the_pass():
+    """Chunks whose tokens the pass changes (":(Sen.": ":", "(" before it, ":(" after)
+    have other tokens before it, the same with all special cases loaded."""
+    cases = get_tokenizer()._special_cases
+    chunks = [case + "Sen." for case in CASES]
+    differing = [chunk for chunk in chunks
+                 if cases.unapplied(chunk) != [text for _, text in spacy_tokens(chunk)]]
+    assert ":(Sen." in differing
+    assert all(cases.unapplied(chunk) == _unapplied_with_every_case(chunk) for chunk in chunks)
