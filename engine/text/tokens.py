@@ -521,25 +521,29 @@ class _SpecialCases:
         return cls(tokenizer, frozenset(change), frozenset(made))
 
     def unapplied(self, text: str) -> list[str]:
-        """The tokens the tokenizer makes of `text` before its pass of special cases: those
-        of a tokenizer loaded while its affix functions find nothing (so that its pass
-        matches none of its special cases), which then find as the original's do. It is
-        loaded with the special cases whose text is in `text` alone: spaCy looks them up by
-        the text of the chunk and of the pieces its affixes leave, all within it, and loading
-        all of them (two thousand in English) took 0.05 s, for the few chunks a corpus asks."""
+        """The tokens the tokenizer makes of `text` before its pass of special cases
+        (before_pass), loaded with the special cases whose text is in `text` alone: spaCy
+        looks them up by the text of the chunk and of the pieces its affixes leave, all
+        within it, and loading all of them (two thousand in English) took 0.05 s, for the few
+        chunks a corpus asks about."""
+        within = {case: tokens for case, tokens in self._rules.items() if case in text}
+        return [token.text for token in self.before_pass(within)(text)]
+
+    def before_pass(self, rules: dict) -> Any:
+        """A copy of the tokenizer with special cases `rules`, none of them in its pass:
+        loaded while its affix functions find nothing, which then find as the original's."""
         from spacy.tokenizer import Tokenizer as SpacyTokenizer
 
         original = self.tokenizer
         affixes = [None if f is None else _Affixes(f, off) for f, off in (
             (original.prefix_search, None), (original.suffix_search, None),
             (original.infix_finditer, ()))]
-        within = {case: tokens for case, tokens in self._rules.items() if case in text}
-        unapplied = SpacyTokenizer(original.vocab, within, *affixes, original.token_match,
+        tokenizer = SpacyTokenizer(original.vocab, rules, *affixes, original.token_match,
                                    original.url_match)
         for switch in affixes:
             if switch is not None:
                 switch.on = True
-        return [token.text for token in unapplied(text)]
+        return tokenizer
 
     def context_free(self, text: str, doc: Any) -> bool:
         """Whether chunk `text`, whose tokens alone are `doc`'s, has them in any text: the
