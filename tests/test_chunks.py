@@ -4,7 +4,10 @@ text, in whatever text a chunk comes back."""
 
 from __future__ import annotations
 
+import re
+import string
 from functools import lru_cache
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
@@ -184,3 +187,95 @@ def test_unapplied_differs_from_the_tokens_after_the_pass():
                  if cases.unapplied(chunk) != [text for _, text in spacy_tokens(chunk)]]
     assert ":(Sen." in differing
     assert all(cases.unapplied(chunk) == _unapplied_with_every_case(chunk) for chunk in chunks)
+
+
+def _affixes(prefix: str, suffix: str, infix: str) -> SimpleNamespace:
+    """A stand-in for a spaCy tokenizer with these affix patterns, as spaCy compiles them."""
+    return SimpleNamespace(prefix_search=re.compile(prefix).search,
+                           suffix_search=re.compile(suffix).search,
+                           infix_finditer=re.compile(infix).finditer)
+
+
+@pytest.mark.parametrize(("prefix", "suffix", "infix", "whole"), [
+    (r"^\$|^US\$", r"(?<=[0-9])km$|\.$", r"(?<=[a-z])[:<>=/](?=[a-zA-Z])", True),
+    (r"^[\W\d_]", r"'s$", r"(?<![0-9])-", True),
+    (r"^\$", r"ing$", r"-", False),  # a suffix of letters
+    (r"^\$", r"\.$", r"(?<=[a-z])(?=[A-Z])", False),  # a zero-width infix between cases
+    (r"^x?", r"\.$", r"-", False),  # an empty match
+    (r"^[^0-9]", r"\.$", r"-", False),  # a class of all but digits
+    (r"^(?:ab|\.)", r"\.$", r"-", False),  # one way of two reads letters only
+    (r"^\$", "(?i:\u212a)$", r"-", False),  # the Kelvin sign, which is "k" ignoring case
+])
+def test_affixes_are_shown_to_leave_letters_whole_or_not(prefix, suffix, infix, whole):
+    assert tokens._letters_stay_whole(_affixes(prefix, suffix, infix)) is whole
+
+
+def test_a_tokenizer_with_affix_functions_of_its_own_is_not_assumed_to():
+    tokenizer = _affixes(r"^\$", r"\.$", r"-")
+    tokenizer.suffix_search = lambda text: None
+    assert not tokens._letters_stay_whole(tokenizer)
+
+
+def test_englishs_affixes_leave_letters_whole():
+    """What makes chunks of letters learnt without spaCy (Tokenizer.learn) in every test
+    that makes documents."""
+    assert tokens._letters_stay_whole(get_tokenizer().nlp.tokenizer)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=string.ascii_letters, min_size=1, max_size=16))
+def test_englishs_affixes_find_nothing_in_letters(word):
+    """What _letters_stay_whole shows of the patterns, on the functions themselves."""
+    tokenizer = get_tokenizer().nlp.tokenizer
+    assert tokenizer.prefix_search(word) is None
+    assert tokenizer.suffix_search(word) is None
+    assert next(tokenizer.infix_finditer(word), None) is None
+
+
+def test_a_chunk_of_letters_is_learnt_without_spacy(monkeypatch):
+    tokenizer = tokens.Tokenizer()
+    assert tokenizer.nlp is not None  # (loaded before spaCy is refused)
+
+    def refuse(_text):
+        raise AssertionError("spaCy was asked")
+
+    monkeypatch.setattr(tokenizer, "spacy_doc", refuse)
+    words = ["Qarayyahville", "forces", "ISIS", "forces"]
+    assert tokenizer.learn(words)
+    for word in words:
+        fid, offset = tokenizer.chunks[word]
+        assert (tokens.FORMS[fid].text, offset) == (word, 0)
+    form = tokens.FORMS[tokenizer.chunks["Qarayyahville"][0]]
+    assert (form.shape, form.lower, "is_title" in form.flags) == ("Xxxxx", "qarayyahville", True)
+
+
+def test_letters_that_spacy_could_join_or_split_are_still_asked():
+    """A special case of letters ("cannot": "can", "not") and the first token of a run that
+    the pass over the whole text can change ("Gen", ".": "Gen.") are learnt from spaCy."""
+    tokenizer = tokens.Tokenizer()
+    assert tokenizer.nlp is not None
+    cases = tokenizer._special_cases
+    suspect = "Gen"
+    assert suspect not in cases.rules
+    assert tokenizer.nlp.vocab.strings[suspect] in cases.suspect_orths
+    asked = []
+    spacy_doc = tokenizer.spacy_doc
+    tokenizer.spacy_doc = lambda text: asked.append(text) or spacy_doc(text)
+    tokenizer.learn(["cannot", "village", suspect])
+    assert asked == [f"cannot {suspect}"]
+    assert [tokens.FORMS[fid].text for fid in tokenizer.chunks["cannot"][::2]] == ["can", "not"]
+
+
+LETTER_CASES = sorted(text for text in get_tokenizer().nlp.tokenizer.rules
+                      if text.isascii() and text.isalpha())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(
+    st.one_of(st.text(alphabet=string.ascii_letters, min_size=1, max_size=10),
+              st.sampled_from(LETTER_CASES + PIECES)),
+    st.sampled_from(SEPARATORS)), min_size=1, max_size=8))
+def test_texts_of_letters_and_special_cases_tokenise_as_spacy_does(parts):
+    text = "".join(piece + sep for piece, sep in parts)
+    assert document_tokens(text) == spacy_tokens(text)
+    assert document_tokens(text) == spacy_tokens(text)

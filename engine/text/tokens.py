@@ -9,12 +9,16 @@ a list index and a tuple, and documents only build the tokens of sentences some 
 from __future__ import annotations
 
 import re
+import string
 import threading
 import unicodedata
 import weakref
 from collections.abc import Callable
 from functools import lru_cache
 from math import isfinite
+from re import _compiler as sre_compile
+from re import _constants as sre
+from re import _parser as sre_parse
 from typing import Any, NamedTuple
 
 # Boolean lexical attributes mirrored from spaCy, under spaCy's own names.
@@ -262,6 +266,7 @@ class Tokenizer:
         # any chunk's tokens depend on its neighbours.
         self.chunks: dict[str, tuple[int, ...] | None] | None = {}
         self._special_cases: _SpecialCases | None = None
+        self._whole_words = False  # whether a chunk of ASCII letters is one token (_load)
         self._lock = threading.Lock()
         on_forget(self._forget)
 
@@ -302,6 +307,7 @@ class Tokenizer:
                 self._special_cases = _SpecialCases.of(nlp.tokenizer)
                 if self._special_cases is None:
                     self.chunks = None
+                self._whole_words = _letters_stay_whole(nlp.tokenizer)
                 self._nlp = nlp
 
     @property
@@ -387,10 +393,17 @@ class Tokenizer:
 
     def learn(self, texts: list[str]) -> bool:
         """Learn the tokens of chunks `texts` (chunk), not known yet; whether every one is
-        kept now. Chunks of words go to spaCy together, a space between each, as one text:
-        a chunk whose tokens there hold no suspect (_SpecialCases) has them in any text, the
-        others are tokenised alone and checked."""
-        chunks = self.chunks
+        kept now. A chunk of ASCII letters that is no special case is one token, where the
+        affixes are known to leave letters whole (_letters_stay_whole): two thirds of a news
+        corpus's new chunks, which spaCy's affix searches took a fifth of the time to learn
+        (docs/performance.md). Other chunks of words go to spaCy together, a space between
+        each, as one text: a chunk whose tokens there hold no suspect (_SpecialCases) has
+        them in any text, the others are tokenised alone and checked."""
+        strings = self.nlp.vocab.strings
+        chunks, cases = self.chunks, self._special_cases
+        if chunks is None:
+            return False
+        whole = self._whole_words
         words = []
         for text in texts:
             known = chunks.get(text, False)  # (one read: threads may empty it meanwhile)
@@ -401,15 +414,17 @@ class Tokenizer:
             if text[0].isspace():
                 if self.chunk(text) is None:
                     return False
+            elif (whole and text.isascii() and text.isalpha() and text not in cases.rules
+                  and (orth := strings.add(text)) not in cases.suspect_orths):
+                self.keep(text, (self.form_id(orth), 0))
             else:
                 words.append(text)
         if not words:
             return True
         doc = self.spacy_doc(" ".join(words))
-        chunks = self.chunks  # (loaded by the line above, if it was not)
+        chunks = self.chunks  # (threads may have forgotten them meanwhile)
         if chunks is None:
             return False
-        cases = self._special_cases
         # the tokens as lists, not Token objects: most chunks only need their ids and offsets
         ranks, orths, offsets = self._columns(doc)
         kept, k, count = True, 0, len(offsets)
@@ -464,6 +479,97 @@ class Tokenizer:
                               [t.idx + offset for t in kept], FORMS)
 
 
+def _letters_stay_whole(tokenizer: Any) -> bool:
+    """Whether spaCy's affix functions leave a chunk of ASCII letters whole ("forces",
+    "ISIS"): whether every match of its prefix, suffix and infix patterns must read some
+    character that is not one. Such a chunk is then one token, spaCy's or a special case's
+    (Tokenizer.learn): shown on the patterns themselves, so that a tokenizer whose affixes
+    could split letters (a custom suffix "ing", a zero-width infix between cases) is never
+    assumed to. False where it cannot be shown."""
+    for function in (tokenizer.prefix_search, tokenizer.suffix_search,
+                     tokenizer.infix_finditer):
+        if function is None:
+            continue
+        pattern = getattr(function, "__self__", None)
+        if not isinstance(pattern, re.Pattern):
+            return False  # a function of the user's own: nothing known of it
+        try:
+            parsed = sre_parse.parse(pattern.pattern, pattern.flags)
+        except (re.error, RecursionError):
+            return False
+        if not _reads_non_letter(parsed.data, parsed.state, pattern.flags):
+            return False
+    return True
+
+
+def _reads_non_letter(items, state: Any, flags: int) -> bool:
+    """Whether every match of a parsed pattern's items (sre's (op, argument) pairs) reads a
+    character that is not an ASCII letter: one of them must, and no ASCII letter is one it
+    can read. Negative lookarounds, anchors and references show nothing."""
+    return any(_item_reads_non_letter(op, arg, state, flags) for op, arg in items)
+
+
+def _item_reads_non_letter(op: Any, arg: Any, state: Any, flags: int) -> bool:
+    """_reads_non_letter of one item."""
+    if op in (sre.LITERAL, sre.NOT_LITERAL, sre.IN, sre.ANY, sre.CATEGORY):
+        return not _reads_letter(op, arg, state, flags)
+    if op == sre.BRANCH:
+        return all(_reads_non_letter(option, state, flags) for option in arg[1])
+    if op == sre.SUBPATTERN:
+        _group, add, remove, body = arg
+        return _reads_non_letter(body, state, (flags | add) & ~remove)
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+        return arg[0] >= 1 and _reads_non_letter(arg[2], state, flags)
+    if op == sre.ATOMIC_GROUP:
+        return _reads_non_letter(arg, state, flags)
+    if op == sre.ASSERT:  # a lookaround that must read a non-letter holds nowhere in letters
+        return _reads_non_letter(arg[1], state, flags)  # (nor can it read outside them)
+    return False
+
+
+_LETTER_CODES = frozenset(map(ord, string.ascii_letters))
+# What a character class's category says of an ASCII letter (sre's CATEGORY codes).
+_LETTER_IN_CATEGORY = {
+    sre.CATEGORY_DIGIT: False, sre.CATEGORY_NOT_DIGIT: True, sre.CATEGORY_SPACE: False,
+    sre.CATEGORY_NOT_SPACE: True, sre.CATEGORY_WORD: True, sre.CATEGORY_NOT_WORD: False,
+    sre.CATEGORY_LINEBREAK: False, sre.CATEGORY_NOT_LINEBREAK: True,
+    sre.CATEGORY_UNI_DIGIT: False, sre.CATEGORY_UNI_NOT_DIGIT: True,
+    sre.CATEGORY_UNI_SPACE: False, sre.CATEGORY_UNI_NOT_SPACE: True,
+    sre.CATEGORY_UNI_WORD: True, sre.CATEGORY_UNI_NOT_WORD: False,
+    sre.CATEGORY_UNI_LINEBREAK: False, sre.CATEGORY_UNI_NOT_LINEBREAK: True,
+}
+
+
+def _reads_letter(op: Any, arg: Any, state: Any, flags: int) -> bool:
+    """Whether a one-character test of a parsed pattern matches some ASCII letter: worked out
+    from its items where its case is exact (a class of the whole alphabet has thousands of
+    ranges, which compiling takes 0.04 s over spaCy's affixes), else compiled as the
+    pattern's own, case flags and all, and tried on each letter."""
+    if not flags & re.IGNORECASE:
+        if op == sre.LITERAL:
+            return arg in _LETTER_CODES
+        if op == sre.IN:
+            negated, covered, known = False, set(), True
+            for item, value in arg:
+                if item == sre.NEGATE:
+                    negated = True
+                elif item == sre.LITERAL:
+                    covered.add(value)
+                elif item == sre.RANGE:
+                    covered.update(code for code in _LETTER_CODES
+                                   if value[0] <= code <= value[1])
+                elif item == sre.CATEGORY and value in _LETTER_IN_CATEGORY:
+                    if _LETTER_IN_CATEGORY[value]:
+                        covered.update(_LETTER_CODES)
+                else:
+                    known = False
+            if known:
+                covered &= _LETTER_CODES
+                return len(covered) < len(_LETTER_CODES) if negated else bool(covered)
+    test = sre_compile.compile(sre_parse.SubPattern(state, [(op, arg)]), flags).match
+    return any(test(letter) is not None for letter in string.ascii_letters)
+
+
 class _Affixes:
     """One of a tokenizer's affix functions (prefix_search, suffix_search, infix_finditer),
     switched off while a tokenizer is made with it: see _SpecialCases.unapplied."""
@@ -494,7 +600,7 @@ class _SpecialCases:
         # (as spaCy's orth ids: hashes of the text, the same in every vocabulary)
         self.suspect_orths = frozenset(tokenizer.vocab.strings.add(tokens[0])
                                        for tokens in change | made)
-        self._rules = dict(tokenizer.rules or {})  # special case text -> its tokens
+        self.rules = dict(tokenizer.rules or {})  # special case text -> its tokens
 
     @classmethod
     def of(cls, tokenizer: Any) -> _SpecialCases | None:
@@ -526,7 +632,7 @@ class _SpecialCases:
         looks them up by the text of the chunk and of the pieces its affixes leave, all
         within it, and loading all of them (two thousand in English) took 0.05 s, for the few
         chunks a corpus asks about."""
-        within = {case: tokens for case, tokens in self._rules.items() if case in text}
+        within = {case: tokens for case, tokens in self.rules.items() if case in text}
         return [token.text for token in self.before_pass(within)(text)]
 
     def before_pass(self, rules: dict) -> Any:
