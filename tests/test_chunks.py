@@ -10,7 +10,7 @@ from functools import lru_cache
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from engine.text import document as documents
@@ -278,4 +278,40 @@ LETTER_CASES = sorted(text for text in get_tokenizer().nlp.tokenizer.rules
 def test_texts_of_letters_and_special_cases_tokenise_as_spacy_does(parts):
     text = "".join(piece + sep for piece, sep in parts)
     assert document_tokens(text) == spacy_tokens(text)
+    assert document_tokens(text) == spacy_tokens(text)
+
+
+SUFFIX_PIECES = ["!", '"', "'", ")", "?", ".", "..", "…", "km", "10", "a", "B", "'s", "’s", "%",
+                 "$", "—", "-", "°C", ".", "x", "\n", "US$", "5.", "+", "km/h", "mbar", "اكواب"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(SUFFIX_PIECES), min_size=1, max_size=60))
+@example(["!", "10", "اكواب"])  # the widest suffix English has (a unit after a number), whole
+@example(["x", "5", "km/h"])
+def test_the_linear_suffix_search_finds_what_the_pattern_finds(parts):
+    """_SuffixSearch, on every text (its way for long ones taken on all of them here), finds
+    the span English's suffix pattern finds."""
+    search = get_tokenizer().nlp.tokenizer.suffix_search
+    assert isinstance(search, tokens._SuffixSearch)
+    always = tokens._SuffixSearch(search.pattern)
+    always.LONG = 0
+    text = "".join(parts)
+    expected = search.pattern.search(text)
+    found = always(text)
+    assert (found and found.span()) == (expected and expected.span())
+
+
+@pytest.mark.parametrize("text", [
+    "!" * 3000, '"' * 2000 + "Mosul", "Mosul" + "!?" * 1500, "=" * 2500,
+    "(" * 1000 + "x" + ")" * 1000, "10km" + "." * 600 + "!" * 600, "’s" * 900,
+    "killed" + "…" * 800, "★" * 1200 + "'s",
+])
+def test_long_runs_of_punctuation_tokenise_as_spacy_does(text):
+    """The texts the linear suffix search is for: spaCy's own tokenizer, made without it, takes
+    time quadratic in their length."""
+    import spacy
+
+    plain = spacy.blank("en").tokenizer
+    assert [t.text for t in get_tokenizer().nlp.make_doc(text)] == [t.text for t in plain(text)]
     assert document_tokens(text) == spacy_tokens(text)

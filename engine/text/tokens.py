@@ -293,7 +293,8 @@ class Tokenizer:
                 from spacy.attrs import ID, IDX, IS_SPACE, ORTH
 
                 self._lemmas = lemma_table()
-                nlp = spacy.blank("en")
+                nlp = spacy.blank("en", config={"nlp": {"tokenizer": {
+                    "@tokenizers": _tokenizer_factory()}}})
                 # A token of invisible format characters alone (a zero-width space between
                 # words) is space, as documents are split and matched: it carries nothing.
                 nlp.vocab.lex_attr_getters[IS_SPACE] = _is_space
@@ -479,6 +480,104 @@ class Tokenizer:
                               [t.idx + offset for t in kept], FORMS)
 
 
+def _tokenizer_factory() -> str:
+    """The name of spaCy's own tokenizer factory ("spacy.Tokenizer.v1", registered under
+    another name the first time), with its suffix search made linear on long chunks
+    (_SuffixSearch). Set while the tokenizer is made, not after: spaCy reloads its two
+    thousand special cases each time an affix function is set (0.08 s)."""
+    from spacy import util
+    from spacy.tokenizer import Tokenizer as SpacyTokenizer
+
+    name = "assay.Tokenizer.v1"
+    if name in util.registry.tokenizers:
+        return name
+
+    def create_tokenizer() -> Callable[[Any], Any]:
+        def tokenizer_factory(nlp: Any) -> Any:
+            defaults = nlp.Defaults
+            prefixes, suffixes, infixes = defaults.prefixes, defaults.suffixes, defaults.infixes
+            return SpacyTokenizer(
+                nlp.vocab, rules=defaults.tokenizer_exceptions,
+                prefix_search=util.compile_prefix_regex(prefixes).search if prefixes else None,
+                suffix_search=(_SuffixSearch(util.compile_suffix_regex(suffixes))
+                               if suffixes else None),
+                infix_finditer=util.compile_infix_regex(infixes).finditer if infixes else None,
+                token_match=defaults.token_match, url_match=defaults.url_match)
+
+        return tokenizer_factory
+
+    util.registry.tokenizers.register(name, func=create_tokenizer)
+    return name
+
+
+class _SuffixSearch:
+    """`pattern.search` for spaCy's suffix pattern (its suffixes, each ending the text: `$`),
+    giving the same match, in time linear in the text's length.
+
+    spaCy splits a chunk's suffixes off one at a time and searches the whole rest each time:
+    a run of 8,000 "!" (or quotes, stars, brackets...) took 4.8 s, time quadratic in the
+    run, in bare spaCy as here. A match must end the text, so a suffix of at most `width`
+    characters can only start in its last `width`: the bounded suffixes are searched from
+    there (lookbehinds and anchors still see the whole text, as `search(text, pos)` does),
+    the unbounded ones ("\\.\\.+" in English) over the whole text, as before; the leftmost
+    match of either is the pattern's. Each is made on the first long text."""
+
+    LONG = 256  # shorter texts are searched whole: as fast, and nothing to make
+
+    def __init__(self, pattern: re.Pattern) -> None:
+        self.pattern = pattern
+        self._search = pattern.search
+        self._parts: tuple | None = None  # (width, bounded search, unbounded search or None)
+
+    def __call__(self, text: str) -> Any:
+        if len(text) <= self.LONG or "\n" in text:  # ($ also matches before a last \n)
+            return self._search(text)
+        parts = self._parts
+        if parts is None:
+            parts = self._parts = self._split()
+        if not parts:
+            return self._search(text)
+        width, bounded, unbounded = parts
+        found = bounded(text, max(0, len(text) - width))
+        if unbounded is not None:
+            other = unbounded(text)
+            if other is not None and (found is None or other.start() < found.start()):
+                found = other
+        return found
+
+    def _split(self) -> tuple:
+        """(width, bounded, unbounded), or () where the pattern is not a choice of suffixes
+        that each end the text."""
+        try:
+            parsed = sre_parse.parse(self.pattern.pattern, self.pattern.flags)
+        except (re.error, RecursionError):
+            return ()
+        items = list(parsed.data)
+        options = items[0][1][1] if len(items) == 1 and items[0][0] == sre.BRANCH else [items]
+        if not all(option and option[-1] == (sre.AT, sre.AT_END) for option in options):
+            return ()
+        bounded = [option for option in options if option.getwidth()[1] < sre.MAXREPEAT]
+        unbounded = [option for option in options if option.getwidth()[1] >= sre.MAXREPEAT]
+        if not bounded:
+            return ()
+
+        def search(chosen: list) -> Callable:
+            branch = sre_parse.SubPattern(parsed.state, [(sre.BRANCH, (None, chosen))])
+            return sre_compile.compile(branch, self.pattern.flags).search
+
+        width = max(option.getwidth()[1] for option in bounded)
+        return width, search(bounded), search(unbounded) if unbounded else None
+
+
+def _pattern_of(function: Any) -> re.Pattern | None:
+    """The regular expression behind an affix function (`pattern.search`, `.finditer` or a
+    _SuffixSearch), or None for a function of the user's own."""
+    if isinstance(function, _SuffixSearch):
+        return function.pattern
+    pattern = getattr(function, "__self__", None)
+    return pattern if isinstance(pattern, re.Pattern) else None
+
+
 def _letters_stay_whole(tokenizer: Any) -> bool:
     """Whether spaCy's affix functions leave a chunk of ASCII letters whole ("forces",
     "ISIS"): whether every match of its prefix, suffix and infix patterns must read some
@@ -490,8 +589,8 @@ def _letters_stay_whole(tokenizer: Any) -> bool:
                      tokenizer.infix_finditer):
         if function is None:
             continue
-        pattern = getattr(function, "__self__", None)
-        if not isinstance(pattern, re.Pattern):
+        pattern = _pattern_of(function)
+        if pattern is None:
             return False  # a function of the user's own: nothing known of it
         try:
             parsed = sre_parse.parse(pattern.pattern, pattern.flags)
