@@ -315,3 +315,68 @@ def test_long_runs_of_punctuation_tokenise_as_spacy_does(text):
     plain = spacy.blank("en").tokenizer
     assert [t.text for t in get_tokenizer().nlp.make_doc(text)] == [t.text for t in plain(text)]
     assert document_tokens(text) == spacy_tokens(text)
+
+
+@lru_cache(maxsize=1)
+def _plain_vocab():
+    """A vocabulary whose lexemes spaCy makes itself, with the engine's one change to them."""
+    import spacy
+    from spacy.attrs import IS_SPACE
+
+    vocab = spacy.blank("en").vocab
+    vocab.lex_attr_getters[IS_SPACE] = tokens._is_space
+    return vocab
+
+
+def _lexeme_form(word: str) -> tokens.Form:
+    """Tokenizer.form's way: the form read off spaCy's lexeme."""
+    lex = _plain_vocab()[word]
+    lemma = get_tokenizer().lemma(word)
+    return tokens.Form(lex.text, lex.lower_, tokens.normalize(word), lemma, lex.shape_,
+                       lex.norm_, tokens._flags(lex), tokens.number_value(word))
+
+
+def test_a_word_form_without_a_lexeme_is_the_lexemes(seeds_dir):
+    """Every word of letters of the seeds and FA-KES: the form made from spaCy's getters
+    (Tokenizer.word_form_id) is the form read off the lexeme spaCy makes."""
+    from benchmarks.run import load_corpus
+
+    texts = [path.read_text(encoding="utf-8") for path in sorted(seeds_dir.glob("*.txt"))]
+    texts += load_corpus(shared_path("corpora", "fakes", "FA-KES-Dataset.csv"), False)
+    words = sorted({chunk for text in texts for chunk in text.split()
+                    if chunk.isascii() and chunk.isalpha()})
+    assert len(words) > 5000
+    tokenizer = get_tokenizer()
+    for word in words:
+        assert tokens._word_form(word, tokenizer.lemma(word), tokenizer._getters) == \
+            _lexeme_form(word), word
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=string.ascii_letters, min_size=1, max_size=14)
+       | st.sampled_from(["one", "Twenty", "THOUSAND", "www", "I", "a", "The", "US", "km"]))
+def test_generated_word_forms_without_a_lexeme_are_the_lexemes(word):
+    tokenizer = get_tokenizer()
+    assert tokens._word_form(word, tokenizer.lemma(word), tokenizer._getters) == \
+        _lexeme_form(word)
+
+
+def test_a_word_learnt_without_a_lexeme_keeps_its_form_when_spacy_meets_it():
+    """spaCy makes the lexeme when a document has to be tokenised by it (a chunk not kept):
+    the word's tokens and form id are the same."""
+    word = "Qarzuvillage"
+    first = make_document(f"Militants fled {word} today", "d")
+    fid = first.sentences[0].fids[2]
+    assert tokens.FORMS[fid].text == word
+    text = f"{word} > :(Sen."  # (the chunk ":(Sen." is never kept: made by spaCy)
+    assert document_tokens(text) == spacy_tokens(text)
+    assert make_document(text, "d").sentences[0].fids[0] == fid
+
+
+def test_a_vocabulary_without_every_getter_makes_forms_off_lexemes():
+    from spacy.attrs import SHAPE
+
+    getters = dict(get_tokenizer().nlp.vocab.lex_attr_getters)
+    assert tokens._form_getters(getters) is not None
+    del getters[SHAPE]
+    assert tokens._form_getters(getters) is None

@@ -184,6 +184,36 @@ def _forget_all() -> None:
     _forgetters[:] = live
 
 
+def _form_getters(getters: dict) -> tuple | None:
+    """spaCy's attribute getters a form reads (lower case, norm, shape and SPACY_FLAGS), from a
+    vocabulary's `lex_attr_getters`; None where one of them is missing."""
+    from spacy.attrs import IDS
+
+    names = ("LOWER", "NORM", "SHAPE", *(name.upper() for name in SPACY_FLAGS))
+    if not all(IDS[name] in getters for name in names):
+        return None
+    lower, norm, shape, *flags = (getters[IDS[name]] for name in names)
+    return lower, norm, shape, tuple(flags)
+
+
+# Flag sets by the getters' answers, in SPACY_FLAGS's order (_word_form), made once each.
+_FLAG_SETS_BY_ANSWERS: dict[tuple[bool, ...], frozenset[str]] = {}
+
+
+def _word_form(text: str, lemma: str, getters: tuple) -> Form:
+    """The form of `text`, a word of ASCII letters (so `visible` leaves it as it is), from
+    spaCy's attribute getters (_form_getters), read as a lexeme reads what they gave it:
+    strings as they are, flags as true or false."""
+    lower, norm, shape, flag_getters = getters
+    answers = tuple(bool(getter(text)) for getter in flag_getters)
+    flags = _FLAG_SETS_BY_ANSWERS.get(answers)
+    if flags is None:
+        flags = _FLAG_SETS_BY_ANSWERS[answers] = frozenset(
+            name for name, yes in zip(SPACY_FLAGS, answers, strict=True) if yes)
+    return Form(text, lower(text), normalize(text), lemma, shape(text), norm(text), flags,
+                number_value(text))
+
+
 def _register(orth: int, form: Form) -> None:
     """Give a form its id (once: another thread or tokenizer may have given it already)."""
     with _FORMS_LOCK:
@@ -267,6 +297,7 @@ class Tokenizer:
         self.chunks: dict[str, tuple[int, ...] | None] | None = {}
         self._special_cases: _SpecialCases | None = None
         self._whole_words = False  # whether a chunk of ASCII letters is one token (_load)
+        self._getters: tuple | None = None  # spaCy's attribute getters a form reads (_load)
         self._lock = threading.Lock()
         on_forget(self._forget)
 
@@ -309,6 +340,7 @@ class Tokenizer:
                 if self._special_cases is None:
                     self.chunks = None
                 self._whole_words = _letters_stay_whole(nlp.tokenizer)
+                self._getters = _form_getters(nlp.vocab.lex_attr_getters)
                 self._nlp = nlp
 
     @property
@@ -340,6 +372,22 @@ class Tokenizer:
                 _flags(lex), number_value(seen))
             _register(orth, form)
         return form
+
+    def word_form_id(self, orth: int, text: str) -> int:
+        """form_id for `text`, a word of ASCII letters with orth id `orth`, its form made from
+        spaCy's attribute getters themselves, as spaCy makes a lexeme's attributes, but with no
+        lexeme: a lexeme (its 22 getters, its strings added to the store, a struct in the
+        vocabulary) took 9.6 µs of a new word's 13, and a word met in a kept chunk needs only its
+        form. spaCy makes the lexeme if it ever tokenises the word (_from_spacy then writes
+        its rank). Where the getters are not all there, the lexeme's form (form_id)."""
+        form = self.forms.get(orth)
+        if form is None:
+            getters = self._getters
+            if getters is None:
+                return self.form_id(orth)
+            form = self.forms[orth] = _word_form(text, self.lemma(text), getters)
+            _register(orth, form)
+        return FORM_IDS[orth]
 
     def form_id(self, orth: int) -> int:
         """The form id (FORM_IDS) of spaCy orth id `orth`, the form made if it is new. The id
@@ -417,7 +465,7 @@ class Tokenizer:
                     return False
             elif (whole and text.isascii() and text.isalpha() and text not in cases.rules
                   and (orth := strings.add(text)) not in cases.suspect_orths):
-                self.keep(text, (self.form_id(orth), 0))
+                self.keep(text, (self.word_form_id(orth, text), 0))
             else:
                 words.append(text)
         if not words:
