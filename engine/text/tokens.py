@@ -21,6 +21,8 @@ from re import _constants as sre
 from re import _parser as sre_parse
 from typing import Any, NamedTuple
 
+from engine.sre_classes import class_matches_any
+
 # Boolean lexical attributes mirrored from spaCy, under spaCy's own names.
 SPACY_FLAGS = (
     "is_alpha", "is_ascii", "is_digit", "is_lower", "is_upper", "is_title", "is_punct",
@@ -698,23 +700,9 @@ def _reads_letter(op: Any, arg: Any, state: Any, flags: int) -> bool:
         if op == sre.LITERAL:
             return arg in _LETTER_CODES
         if op == sre.IN:
-            negated, covered, known = False, set(), True
-            for item, value in arg:
-                if item == sre.NEGATE:
-                    negated = True
-                elif item == sre.LITERAL:
-                    covered.add(value)
-                elif item == sre.RANGE:
-                    covered.update(code for code in _LETTER_CODES
-                                   if value[0] <= code <= value[1])
-                elif item == sre.CATEGORY and value in _LETTER_IN_CATEGORY:
-                    if _LETTER_IN_CATEGORY[value]:
-                        covered.update(_LETTER_CODES)
-                else:
-                    known = False
-            if known:
-                covered &= _LETTER_CODES
-                return len(covered) < len(_LETTER_CODES) if negated else bool(covered)
+            found = class_matches_any(arg, _LETTER_CODES, _LETTER_IN_CATEGORY)
+            if found is not None:
+                return found
     test = sre_compile.compile(sre_parse.SubPattern(state, [(op, arg)]), flags).match
     return any(test(letter) is not None for letter in string.ascii_letters)
 

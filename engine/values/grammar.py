@@ -22,6 +22,7 @@ from lark import Lark, Token, Tree, UnexpectedInput
 from lark.exceptions import LarkError, VisitError
 from lark.lexer import PatternStr
 
+from engine.sre_classes import class_matches_any
 from engine.text.tokens import visible
 from engine.values import dates, quantity
 from engine.values.lalr import ParseFailed, driver_for
@@ -543,6 +544,7 @@ def _ends_text(ends: tuple[re.Pattern | None, re.Pattern | None], text: str) -> 
 # treat it.
 _SPACES = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
            + "".join(map(chr, range(0x2000, 0x200b))) + "\u2028\u2029\u202f\u205f\u3000")
+_SPACE_CODES = frozenset(map(ord, _SPACES))
 _SPACE_IN_CATEGORY = {sre.CATEGORY_DIGIT: False, sre.CATEGORY_NOT_DIGIT: True,
                       sre.CATEGORY_SPACE: True, sre.CATEGORY_NOT_SPACE: False,
                       sre.CATEGORY_WORD: False, sre.CATEGORY_NOT_WORD: True}
@@ -568,7 +570,7 @@ def _no_space_read(items) -> bool:
             if chr(arg).isspace():
                 return False
         elif op == sre.IN:
-            if not _class_spares_spaces(arg):
+            if class_matches_any(arg, _SPACE_CODES, _SPACE_IN_CATEGORY) is not False:
                 return False
         elif op == sre.BRANCH:
             if not all(_no_space_read(option) for option in arg[1]):
@@ -586,27 +588,6 @@ def _no_space_read(items) -> bool:
             if arg[0] != 1 or not _no_space_read(arg[1]):  # lookbehind reads before the token
                 return False
         else:  # ANY, NOT_LITERAL, AT (anchors, \\b), group references, or unknown
-            return False
-    return True
-
-
-def _class_spares_spaces(items) -> bool:
-    """Whether a character class (sre's IN) matches no white space character."""
-    negated = bool(items) and items[0][0] == sre.NEGATE
-    for space in _SPACES:
-        code, member = ord(space), False
-        for op, arg in items:
-            if op == sre.LITERAL:
-                member = member or arg == code
-            elif op == sre.RANGE:
-                member = member or arg[0] <= code <= arg[1]
-            elif op == sre.CATEGORY:
-                if arg not in _SPACE_IN_CATEGORY:
-                    return False
-                member = member or _SPACE_IN_CATEGORY[arg]
-            elif op != sre.NEGATE:
-                return False  # an item not known here
-        if member != negated:
             return False
     return True
 
