@@ -3,6 +3,8 @@
 Two kinds of optional extension modules:
 - `engine/matching/_vm.pyx`: the VM's search loop and lookaround scans over C arrays;
   engine/matching/vm.py, the reference, runs wherever it was not built.
+  `engine/text/_chunks.pyx`: the tokenizer's kept chunks as a C hash table, read where each
+  chunk lies in a document's text; a dict and document.py's loop where it was not built.
 - PYTHON_SOURCES, plain Python modules compiled as they are: Cython runs them without the
   interpreter's dispatch, and the module's own .py runs wherever it was not built. Cython is
   told not to type anything the code does not declare (no inference, annotations ignored), so
@@ -24,7 +26,7 @@ from pathlib import Path
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-PYX_SOURCES = ["engine/matching/_vm.pyx"]
+PYX_SOURCES = ["engine/matching/_vm.pyx", "engine/text/_chunks.pyx"]
 # The sentence pass around the VM, value grammars' prefilter, sentence splitting, the lexicon,
 # word forms (made for every new word: what a first pass over a corpus is made of).
 PYTHON_SOURCES = ["engine/api.py", "engine/values/grammar.py", "engine/values/lalr.py",

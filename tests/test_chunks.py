@@ -380,3 +380,90 @@ def test_a_vocabulary_without_every_getter_makes_forms_off_lexemes():
     assert tokens._form_getters(getters) is not None
     del getters[SHAPE]
     assert tokens._form_getters(getters) is None
+
+
+# The kept chunks as a C hash table (text/_chunks.pyx) must be the dict they stand for, and
+# its document loop the reference loop in document.py, for keys and texts of every string
+# width: a chunk of a text holding wider characters is stored in CPython as wider code units
+# than the same chunk alone.
+_chunks = pytest.importorskip("engine.text._chunks", reason="text/_chunks.pyx not built")
+WIDE_WORDS = ["Mosul", "Qayyarah", "café", "naïve", "Ḥalab", "ﷺ", "𝔐osul", "–", "’s", "d’Ivoire",
+              "", " ", "\t", "a\u00adb"]
+KEYS = st.sampled_from(WIDE_WORDS) | st.text(max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["set", "get", "in", "len", "clear"]), KEYS,
+                          st.none() | st.tuples(st.integers(0, 9), st.integers(0, 9))),
+                max_size=120),
+       st.sampled_from([64, 2]))
+def test_a_chunk_map_is_the_dict_it_stands_for(operations, hash_bits):
+    """Also with hashes of two bits, where keys of one hash are told apart by their text."""
+    ours, theirs = _chunks.ChunkMap(hash_bits), {}
+    for op, key, entry in operations:
+        if op == "set":
+            ours[key] = entry
+            theirs[key] = entry
+        elif op == "get":
+            assert ours.get(key, False) == theirs.get(key, False)
+        elif op == "in":
+            assert (key in ours) == (key in theirs)
+        elif op == "len":
+            assert len(ours) == len(theirs)
+        else:
+            ours.clear()
+            theirs.clear()
+    assert ours == theirs
+    assert sorted(ours.items()) == sorted(theirs.items())
+
+
+def test_a_chunk_map_grows_and_finds_every_key():
+    ours = _chunks.ChunkMap()
+    keys = [f"w{k}" for k in range(5000)] + [f"ẃ{k}" for k in range(5000)]
+    for k, key in enumerate(keys):
+        ours[key] = (k, 0)
+    assert len(ours) == len(keys)
+    assert all(ours[key] == (k, 0) for k, key in enumerate(keys))
+    assert ours.get("w5000") is None and "ẃ5000" not in ours
+    with pytest.raises(KeyError):
+        ours["nowhere"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(WIDE_WORDS + ["forces", "fled", "Mosul.", "(AFP)"]),
+                          st.sampled_from([" ", "  ", "\n", " \n ", "\t", "\u00a0", "\u3000",
+                                           "\u2028", ""])),
+                min_size=1, max_size=12),
+       st.sampled_from(["", "\u2019", "𝔐"]))
+def test_documents_read_from_a_chunk_map_as_from_a_dict(parts, wider):
+    """The loop in C over a ChunkMap gives make_document's parts, and reports the chunks it
+    lacks, exactly as the reference loop over a dict of the same chunks; a character that
+    widens the whole text (`wider`, at its end) changes nothing."""
+    text = "".join(word + space for word, space in parts) + wider
+    tokenizer = get_tokenizer()
+    make_document(text, "d")  # its chunks learnt (or known never to be kept)
+    table = tokens.FORMS
+    chunks = tokenizer.chunks
+    assert type(chunks) is _chunks.ChunkMap
+    reference = dict(chunks.items())
+    # hashes of three bits: chunks told apart by their text (the text's own, and some others)
+    colliding = _chunks.ChunkMap(3)
+    for k, (key, entry) in enumerate(reference.items()):
+        if k < 300 or key in text:
+            colliding[key] = entry
+    for known in (chunks, colliding):  # and with a chunk dropped: it is missing in both
+        ours_missing, theirs_missing = [], []
+        ours = documents._from_chunks(text, known, table, ours_missing)
+        theirs = documents._from_chunks(text, reference, table, theirs_missing)
+        assert ours == theirs and ours_missing == theirs_missing
+    first = re.match(r"\S+", text)
+    if first:
+        dropped = {k: v for k, v in reference.items() if k != first.group()}
+        narrow = _chunks.ChunkMap(3)
+        for key, entry in dropped.items():
+            if key in text:
+                narrow[key] = entry
+        ours_missing, theirs_missing = [], []
+        assert documents._from_chunks(text, narrow, table, ours_missing) is None
+        assert documents._from_chunks(text, dropped, table, theirs_missing) is None
+        assert ours_missing == theirs_missing

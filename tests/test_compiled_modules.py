@@ -158,3 +158,33 @@ def test_an_installed_wheel_always_runs_its_build(tmp_path):
     package = _checkout(tmp_path, 2_000_000_000, 1_000)
     (tmp_path / "pyproject.toml").unlink()  # site-packages: no project around the package
     assert engine._EditedSources(package, ("pkg.mod",)).find_spec("pkg.mod") is None
+
+
+def test_the_chunk_table_was_built_and_is_used():
+    if PURE_PYTHON:
+        pytest.skip("ASSAY_PURE_PYTHON=1: the package was built without compiled modules")
+    from engine.text._chunks import ChunkMap
+
+    from engine.text import tokens
+
+    assert tokens.native_chunks is not None, (
+        "engine/text/_chunks.pyx was not built: see pip's output for hatch_build.py's message")
+    assert type(tokens.Tokenizer().chunks) is ChunkMap
+
+
+def test_a_chunk_table_that_cannot_load_is_said_and_a_dict_used():
+    code = ("import sys, warnings\n"
+            "class Broken:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name == 'engine.text._chunks':\n"
+            "            raise ImportError('undefined symbol: simulated')\n"
+            "sys.meta_path.insert(0, Broken())\n"
+            "warnings.simplefilter('always')\n"
+            "import engine\n"
+            "from engine.text import tokens\n"
+            "print(type(tokens.Tokenizer().chunks).__name__, len(engine.load().extract("
+            "'Militants killed 5 people in Mosul.')))\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert run.stdout.split() == ["dict", "1"]
+    assert "compiled chunk table could not be loaded (undefined symbol: simulated)" in run.stderr

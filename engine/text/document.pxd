@@ -12,4 +12,4 @@ cpdef list _forms_of(list forms, list fids)
                kind=int, space_kind=int, break_kind=int, terminal_kind=int, space=bint,
                in_space=bint, char=Py_UCS4, kinds=bytes, entry=tuple,
                fids=list, starts=list, terminals=list, breaks=list)
-cpdef object _from_chunks(str text, dict chunks, list table, list missing)
+cpdef object _from_chunks(str text, object chunks, list table, list missing)

@@ -24,6 +24,9 @@ from spacy.attrs import ID, IDX
 from engine.text import tokens as _tokens
 from engine.text.tokens import FORMS_IN_USE, Form, Token, Tokenizer, get_tokenizer
 
+# _from_chunks' loop in C, over the tokenizer's ChunkMap, where text/_chunks.pyx was built
+_native = _tokens.native_chunks
+
 _TERMINAL_TEXTS = {".", "!", "?", "...", "…", "?!", "!?"}
 _CLOSERS = {'"', "'", "”", "’", ")", "]", "»"}
 _ABBREVIATIONS = {
@@ -208,7 +211,12 @@ def _from_chunks(text: str, chunks: dict, table: list[Form], missing: list) -> t
     their (start, end) then added to `missing`.
 
     The chunks are found as spaCy's tokenizer finds them: runs of white space and of other
-    characters, a run's first space going with the token before it."""
+    characters, a run's first space going with the token before it. This loop is the
+    reference; a ChunkMap (where text/_chunks.pyx was built) is read by its loop in C, which
+    looks each chunk up where it lies in the text instead of slicing and hashing a copy."""
+    if _native is not None and type(chunks) is _native.ChunkMap:
+        return _native.from_chunks(text, chunks, table, missing, _kinds, _kinds_for, _SPACE,
+                                   _BREAK, _TERMINAL)
     fids: list[int] = []
     starts: list[int] = []
     terminals: list[int] = []

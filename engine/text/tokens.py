@@ -12,6 +12,7 @@ import re
 import string
 import threading
 import unicodedata
+import warnings
 import weakref
 from collections.abc import Callable
 from functools import lru_cache
@@ -63,6 +64,18 @@ MAX_FORMS = MAX_FORM_IDS
 # session). A kept chunk costs about 260 bytes; this bounds the cache at ~26 MB, against the
 # lexemes spaCy's vocabulary keeps for every word it has met (~350 bytes each, unbounded).
 TOKENIZER_CACHE_CHUNKS = 100_000
+try:  # the kept chunks as a C hash table (text/_chunks.pyx), where it was built
+    from engine.text import _chunks as native_chunks
+except ModuleNotFoundError as exc:  # not built: a dict, read by document._from_chunks' loop
+    if exc.name != "engine.text._chunks":
+        raise
+    native_chunks = None
+except ImportError as exc:  # built, but not loadable here (another Python, a stale build)
+    warnings.warn(f"the compiled chunk table could not be loaded ({exc}): a dict is used "
+                  "instead, the same tokens more slowly; `pip install -e .` rebuilds it",
+                  stacklevel=2)
+    native_chunks = None
+_ChunkMap = dict if native_chunks is None else native_chunks.ChunkMap
 _DIGITS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^[+-]?\d+(?:\.\d+)?$")
 
 
@@ -296,7 +309,7 @@ class Tokenizer:
         # (form id, offset in the chunk) pairs one after the other: see chunk(). A chunk met
         # whose tokens are not kept maps to None. None where spaCy's special cases could make
         # any chunk's tokens depend on its neighbours.
-        self.chunks: dict[str, tuple[int, ...] | None] | None = {}
+        self.chunks: Any = _ChunkMap()  # a ChunkMap, or a dict where it was not built
         self._special_cases: _SpecialCases | None = None
         self._whole_words = False  # whether a chunk of ASCII letters is one token (_load)
         self._getters: tuple | None = None  # spaCy's attribute getters a form reads (_load)
@@ -309,7 +322,7 @@ class Tokenizer:
         self.forms = {}
         self._nlp = None
         if self.chunks is not None:
-            self.chunks = {}
+            self.chunks = _ChunkMap()
 
     def __getstate__(self) -> dict[str, Any]:
         return {}
