@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date as Date
+from typing import Any
 
 import numpy as np
 from spacy.attrs import ID, IDX
@@ -204,11 +205,11 @@ def split_sentences(fids: list, starts: list, breaks_before: list, terminals: li
     return list(zip(cuts, cuts[1:], strict=False))
 
 
-def _from_chunks(text: str, chunks: dict, table: list[Form], missing: list) -> tuple | None:
+def _from_chunks(text: str, chunks: Any, table: list[Form], missing: list) -> tuple | None:
     """The non-space tokens of `text` as make_document wants them (form ids, offsets, the
     positions of terminal punctuation, those of the tokens after line breaks), made of the
-    tokens of its chunks kept in `chunks` (Tokenizer.chunks); None where some are not kept,
-    their (start, end) then added to `missing`.
+    tokens of its chunks kept in `chunks` (Tokenizer.chunks: a ChunkMap, or a dict); None where
+    some are not kept, their (start, end) then added to `missing`.
 
     The chunks are found as spaCy's tokenizer finds them: runs of white space and of other
     characters, a run's first space going with the token before it. This loop is the
