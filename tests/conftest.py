@@ -40,3 +40,20 @@ def shared_path(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is absent (tests that read ../shared/ need the shared folder)")
     return path
+
+
+def run_with_broken_module(module: str, code: str):
+    """Run `code` in a fresh interpreter where importing `module` fails as a stale or foreign
+    build does (ImportError, not ModuleNotFoundError), warnings always shown; its
+    CompletedProcess (stdout, stderr)."""
+    import subprocess
+
+    prelude = ("import sys, warnings\n"
+               "class Broken:\n"
+               "    def find_spec(self, name, path=None, target=None):\n"
+               f"        if name == {module!r}:\n"
+               "            raise ImportError('undefined symbol: simulated')\n"
+               "sys.meta_path.insert(0, Broken())\n"
+               "warnings.simplefilter('always')\n")
+    return subprocess.run([sys.executable, "-c", prelude + code], capture_output=True,
+                          text=True, check=True)

@@ -22,6 +22,7 @@ import engine
 import engine.api
 from engine.resources import bundled
 from engine.rules.loader import load_rules
+from tests.conftest import run_with_broken_module
 
 ROOT = Path(__file__).resolve().parent.parent
 PURE_PYTHON = os.environ.get("ASSAY_PURE_PYTHON") == "1"
@@ -173,18 +174,11 @@ def test_the_chunk_table_was_built_and_is_used():
 
 
 def test_a_chunk_table_that_cannot_load_is_said_and_a_dict_used():
-    code = ("import sys, warnings\n"
-            "class Broken:\n"
-            "    def find_spec(self, name, path=None, target=None):\n"
-            "        if name == 'engine.text._chunks':\n"
-            "            raise ImportError('undefined symbol: simulated')\n"
-            "sys.meta_path.insert(0, Broken())\n"
-            "warnings.simplefilter('always')\n"
-            "import engine\n"
-            "from engine.text import tokens\n"
-            "print(type(tokens.Tokenizer().chunks).__name__, len(engine.load().extract("
-            "'Militants killed 5 people in Mosul.')))\n")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    run = run_with_broken_module(
+        "engine.text._chunks",
+        "import engine\n"
+        "from engine.text import tokens\n"
+        "print(type(tokens.Tokenizer().chunks).__name__, len(engine.load().extract("
+        "'Militants killed 5 people in Mosul.')))\n")
     assert run.stdout.split() == ["dict", "1"]
     assert "compiled chunk table could not be loaded (undefined symbol: simulated)" in run.stderr

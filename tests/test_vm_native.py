@@ -22,6 +22,7 @@ from engine.matching import vm
 from engine.patterns.compiler import compile_pattern
 from engine.patterns.parser import parse
 from engine.text.tokens import FORM_IDS, MAX_FORM_IDS, get_tokenizer
+from tests.conftest import run_with_broken_module
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 PURE_PYTHON = os.environ.get("ASSAY_PURE_PYTHON") == "1"
@@ -70,19 +71,8 @@ def test_the_compiled_matcher_is_used_whichever_module_is_imported_first():
 def test_a_compiled_matcher_that_cannot_load_is_said_not_silently_replaced():
     """A built _vm that fails to import (another Python's build, a stale one) leaves vm.py on
     its Python loops: that is said once, as a warning; an unbuilt one is not."""
-    import subprocess
-
-    code = ("import sys, warnings\n"
-            "class Broken:\n"
-            "    def find_spec(self, name, path=None, target=None):\n"
-            "        if name == 'engine.matching._vm':\n"
-            "            raise ImportError('undefined symbol: simulated')\n"
-            "sys.meta_path.insert(0, Broken())\n"
-            "warnings.simplefilter('always')\n"
-            "from engine.matching import vm\n"
-            "print(vm.finditer.__module__)\n")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    run = run_with_broken_module("engine.matching._vm", "from engine.matching import vm\n"
+                                 "print(vm.finditer.__module__)\n")
     assert run.stdout.split() == ["engine.matching.vm"]
     assert "compiled matcher could not be loaded (undefined symbol: simulated)" in run.stderr
 
