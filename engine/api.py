@@ -303,6 +303,12 @@ class Engine:
         # with each program the form the matcher runs it as (vm.native), and their needs
         self._plans = [(c.reach, c.all_matches, c.programs, [native(p) for p in c.programs],
                         needs) for c, needs in zip(self.rules, needs_of, strict=True)]
+        # Per rule, where _matches would only hand its programs to the matcher (no reach to
+        # check, not spaCy's every-span semantics): what _run reads, for _sentence to run them
+        # without the method call and the plan's unpacking (1% of a warm pass's instructions,
+        # most runs finding nothing).
+        self._direct = [(programs, codes, needs) if reach is None and not all_matches else None
+                        for reach, all_matches, programs, codes, needs in self._plans]
         self._made_lazily = [compiled.rule.fact in self._lazy for compiled in self.rules]
         # the rules a sentence visits in priority order: made-on-demand ones are run by the
         # tables that ask for them, so a sentence's candidates are masked down to the others
@@ -326,7 +332,7 @@ class Engine:
             [row(fewer, self._row_sizes[0]) for fewer in self._fewer],
             self._eager_mask, self._sets_shift, self.rules, self._providers,
             [c.span_triggers for c in self.rules], self._span_triggered_mask,
-            self._priorities, self._made_lazily, [c.rule.emit for c in self.rules],
+            self._priorities, self._made_lazily, [c.rule.emit for c in self.rules], self._direct,
             [span_key("class", c.rule.fact) for c in self.rules],
             # the rules _near rules out of a sentence before anything is made for it: those
             # made in priority order whose words must lie close, and that only words trigger
@@ -470,7 +476,7 @@ class Engine:
     def _sentence(self, doc: Document, sentence: Sentence, hidden: bool = False) -> list[Fact]:
         (kinds, masks, slots, untriggered, span_triggered, fewer_by_slot,
          eager_mask, sets_shift, rules, providers, span_triggers_of, span_triggered_mask,
-         priorities, made_lazily, emits, type_keys, near_mask) = self._pass_state
+         priorities, made_lazily, emits, direct, type_keys, near_mask) = self._pass_state
         fids = sentence.fids
         if len(sentence.table) > len(kinds):  # forms met since: indexed before they are read
             self._add_forms(sentence.table)
@@ -493,6 +499,8 @@ class Engine:
         lexicon_done = False
         words: list[str] | None = None  # the tokens' texts, for value grammars
         matches, fills = self._matches, self._fills
+        if "_matches" in self.__dict__:  # replaced: `assay profile` times every rule's runs
+            direct = [None] * len(rules)
 
         def provide(key, table: SpanTable) -> None:
             """Fill a span table the first time a pattern or trigger asks for it."""
@@ -524,7 +532,9 @@ class Engine:
                         if program is not None:
                             fill(program, ctx, table)
                             continue
-                        for program, match in matches(i, ctx, fids, sets):
+                        plan = direct[i]
+                        for program, match in (matches(i, ctx, fids, sets) if plan is None
+                                               else _run(plan, ctx, sets)):
                             # most helper patterns capture nothing, so have no entity
                             table.add(match.start, match.end,
                                       self._head(program, ctx, match) if program.names else None)
@@ -546,7 +556,9 @@ class Engine:
                     i = todo[k]
                     if (hidden or not made_lazily[i]) and (is_triggered[i] or any_spans(
                             ctx, span_triggers_of[i])):
-                        made = matches(i, ctx, fids, sets)
+                        plan = direct[i]
+                        made = matches(i, ctx, fids, sets) if plan is None else _run(
+                            plan, ctx, sets)
                         if made:  # most runs find nothing: no generator made for them
                             for program, match in made:
                                 found.append((i, program, match))
@@ -592,11 +604,7 @@ class Engine:
         if all_matches:
             program = programs[0]
             return [(program, _Span(s, e)) for s, e in all_spans(program, ctx)]
-        if len(programs) == 1:
-            made = finditer(codes[0], ctx)
-            return [(programs[0], m) for m in made] if made else made
-        found = finditer_each(codes, needs, sets, ctx)  # where their needed tokens are
-        return [(programs[k], m) for k, m in _resolve_overlaps(found)] if found else []
+        return _run((programs, codes, needs), ctx, sets)
 
     def _fact(self, compiled, doc, sentence, ctx, program, match, dates=None) -> Fact:
         """The fact of a match; `dates`, the sentence's (shared by its facts), made if not given."""
@@ -660,6 +668,18 @@ class Engine:
                 if "id" in fields:
                     return {k: v for k, v in fields.items() if k not in _NOT_ENTITY}
         return None
+
+
+def _run(plan: tuple, ctx: MatchContext, sets: int) -> list:
+    """A rule's matches by its programs, their matcher forms and needs (Engine._direct), in
+    order, each with the program that made it; `sets`, the needed key sets the sentence holds
+    (Engine._build)."""
+    programs, codes, needs = plan
+    if len(codes) == 1:
+        made = finditer(codes[0], ctx)
+        return [(programs[0], m) for m in made] if made else made
+    found = finditer_each(codes, needs, sets, ctx)  # where their needed tokens are
+    return [(programs[k], m) for k, m in _resolve_overlaps(found)] if found else []
 
 
 def _acts_in(grammar) -> Callable[[int], bool]:
