@@ -323,7 +323,7 @@ class Engine:
                        for i, c in enumerate(self.rules)]
         # What every sentence's pass reads, in one tuple (per-rule values in lists by rule
         # index): read as attributes of the engine, or of each rule, compiled, each costs a
-        # generic lookup. (_matches, _fact and _fills,
+        # generic lookup. (_matches, _fact, _fills and _direct,
         # which `assay profile` replaces for its run, are read as attributes.)
         span_rules = set(self._span_triggered)
         self._pass_state = (
@@ -332,7 +332,7 @@ class Engine:
             [row(fewer, self._row_sizes[0]) for fewer in self._fewer],
             self._eager_mask, self._sets_shift, self.rules, self._providers,
             [c.span_triggers for c in self.rules], self._span_triggered_mask,
-            self._priorities, self._made_lazily, [c.rule.emit for c in self.rules], self._direct,
+            self._priorities, self._made_lazily, [c.rule.emit for c in self.rules],
             [span_key("class", c.rule.fact) for c in self.rules],
             # the rules _near rules out of a sentence before anything is made for it: those
             # made in priority order whose words must lie close, and that only words trigger
@@ -476,7 +476,7 @@ class Engine:
     def _sentence(self, doc: Document, sentence: Sentence, hidden: bool = False) -> list[Fact]:
         (kinds, masks, slots, untriggered, span_triggered, fewer_by_slot,
          eager_mask, sets_shift, rules, providers, span_triggers_of, span_triggered_mask,
-         priorities, made_lazily, emits, direct, type_keys, near_mask) = self._pass_state
+         priorities, made_lazily, emits, type_keys, near_mask) = self._pass_state
         fids = sentence.fids
         if len(sentence.table) > len(kinds):  # forms met since: indexed before they are read
             self._add_forms(sentence.table)
@@ -498,9 +498,7 @@ class Engine:
         ctx.form_ids = fids
         lexicon_done = False
         words: list[str] | None = None  # the tokens' texts, for value grammars
-        matches, fills = self._matches, self._fills
-        if "_matches" in self.__dict__:  # replaced: `assay profile` times every rule's runs
-            direct = [None] * len(rules)
+        matches, fills, direct = self._matches, self._fills, self._direct
 
         def provide(key, table: SpanTable) -> None:
             """Fill a span table the first time a pattern or trigger asks for it."""

@@ -111,8 +111,10 @@ def profile_rules(engine, documents: Iterable) -> CostReport:
         return lambda *args: clock.timed(report.rows[VALUES], lambda: find(*args))
 
     engine._matches = timed_matches
-    # helper rules filling their tables directly (vm.fill) would bypass timed_matches
+    # rules run directly (Engine._direct, or vm.fill for helper rules filling their tables)
+    # would bypass timed_matches
     fills, engine._fills = engine._fills, [None] * len(engine._fills)
+    direct, engine._direct = engine._direct, [None] * len(engine._direct)
     # (compiled, doc, sentence, ctx, …): the runs building a fact sets off are its nested ones
     engine._fact = lambda *args: clock.timed(report.rows[FACTS], lambda: fact(*args), args[3])
     engine.lexicon.find = lambda *args: clock.timed(report.rows[LEXICON],
@@ -138,7 +140,7 @@ def profile_rules(engine, documents: Iterable) -> CostReport:
             report.words += sum(len(s) for s in doc.sentences)
     finally:  # the engine is itself again, whatever happened
         del engine._matches, engine._fact, engine.lexicon.find
-        engine._fills = fills
+        engine._fills, engine._direct = fills, direct
         for name in grammars:
             del engine.values[name].find_words
     return report
