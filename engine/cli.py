@@ -518,9 +518,15 @@ def entry() -> None:
     objects (spaCy's lemma table and vocabulary, the compiled rules), and the interpreter's
     teardown frees them one by one: 0.2-0.3 s after the last fact is written, in every
     command. Once click has run the command and closed its files, the process flushes its
-    standard streams and ends at once; tests call `main` itself, which returns."""
+    standard streams and ends at once; tests call `main` itself, which returns.
+
+    spaCy imports NumPy, whose OpenBLAS starts a thread per core that spins waiting for
+    work: assay never multiplies a matrix, and those threads took 0.1 s of CPU and 0.03-0.05 s
+    of the start of every command (docs/performance.md). Told before NumPy is imported, unless
+    the user's environment says otherwise."""
     global _WHOLE_PROCESS
     _WHOLE_PROCESS = True
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         main.main(prog_name="assay")
         code: object = 0

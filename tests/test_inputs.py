@@ -163,6 +163,34 @@ def _assay(*args: str, **kw):
                           text=True, **kw)
 
 
+def test_the_command_keeps_numpy_from_starting_blas_threads(monkeypatch):
+    """assay never multiplies a matrix: entry() has OpenBLAS start no threads of its own (they
+    spun for 0.1 s of CPU in every command), where the user has not chosen a number."""
+    import os
+
+    from engine import cli
+
+    seen = []
+
+    class Ended(Exception):
+        pass
+
+    def ended(code):
+        raise Ended(code)
+
+    monkeypatch.setattr(cli.main, "main", lambda **_: seen.append(
+        os.environ.get("OPENBLAS_NUM_THREADS")))
+    monkeypatch.setattr(cli.os, "_exit", ended)
+    monkeypatch.setattr(cli, "_WHOLE_PROCESS", False)
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    with pytest.raises(Ended):
+        cli.entry()
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
+    with pytest.raises(Ended):
+        cli.entry()
+    assert seen == ["1", "4"]
+
+
 def test_the_command_ends_with_its_output_written_and_its_status(tmp_path):
     """entry() ends the process without the interpreter's teardown: everything written to
     standard output, to -o files and to standard error must be there, with click's status."""
