@@ -220,7 +220,7 @@ def _word_form(text: str, lemma: str, getters: tuple) -> Form:
     spaCy's attribute getters (_form_getters), read as a lexeme reads what they gave it:
     strings as they are, flags as true or false."""
     lower, norm, shape, flag_getters = getters
-    answers = tuple(bool(getter(text)) for getter in flag_getters)
+    answers = tuple([bool(getter(text)) for getter in flag_getters])
     flags = _FLAG_SETS_BY_ANSWERS.get(answers)
     if flags is None:
         flags = _FLAG_SETS_BY_ANSWERS[answers] = frozenset(

@@ -316,9 +316,9 @@ class ValueGrammar:
             else:
                 left = range(len(self._prefixes))
             prefixes = self._prefixes
-            known = self._heads[head] = tuple(
+            known = self._heads[head] = tuple([
                 k for k in left
-                if prefixes[k] is None or prefixes[k].match(head, partial=True) is not None)
+                if prefixes[k] is None or prefixes[k].match(head, partial=True) is not None])
         return known
 
 
