@@ -521,9 +521,9 @@ def entry() -> None:
     standard streams and ends at once; tests call `main` itself, which returns.
 
     spaCy imports NumPy, whose OpenBLAS starts a thread per core that spins waiting for
-    work: assay never multiplies a matrix, and those threads took 0.1 s of CPU and 0.03-0.05 s
-    of the start of every command (docs/performance.md). Told before NumPy is imported, unless
-    the user's environment says otherwise."""
+    work: assay never multiplies a matrix, and those threads took 0.1 s of CPU at the start of
+    every command, on a core a --jobs worker or another process could use (docs/performance.md).
+    Told before NumPy is imported, unless the user's environment says otherwise."""
     global _WHOLE_PROCESS
     _WHOLE_PROCESS = True
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
