@@ -523,10 +523,16 @@ def entry() -> None:
     spaCy imports NumPy, whose OpenBLAS starts a thread per core that spins waiting for
     work: assay never multiplies a matrix, and those threads took 0.1 s of CPU at the start of
     every command, on a core a --jobs worker or another process could use (docs/performance.md).
-    Told before NumPy is imported, unless the user's environment says otherwise."""
+    Told before NumPy is imported, unless the user's environment says otherwise.
+
+    spaCy's own command line, which `import spacy` imports with it, is left till something
+    asks for it (engine.lazy_spacy_cli): 0.13 s of every command's start."""
+    from engine.lazy_spacy_cli import defer_spacy_cli
+
     global _WHOLE_PROCESS
     _WHOLE_PROCESS = True
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    defer_spacy_cli()
     try:
         main.main(prog_name="assay")
         code: object = 0
