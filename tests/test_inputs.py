@@ -180,6 +180,8 @@ def test_the_command_keeps_numpy_from_starting_blas_threads(monkeypatch):
 
     monkeypatch.setattr(cli.main, "main", lambda **_: seen.append(
         os.environ.get("OPENBLAS_NUM_THREADS")))
+    # (not the import hook entry() installs for spaCy: this process is not the command's)
+    monkeypatch.setattr("engine.lazy_spacy_cli.defer_spacy_cli", lambda: None)
     monkeypatch.setattr(cli.os, "_exit", ended)
     monkeypatch.setattr(cli, "_WHOLE_PROCESS", False)
     monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
