@@ -26,7 +26,10 @@ def test_benchmark_quick_smoke(capsys):
     result = _main_output("run.py", ["--quick", "--docs", "15", "--repeat", "1"], capsys)
     assert {"engine_vs_spacy_matcher_at_1000", "engine_1000_vs_10_time",
             "pack_vs_tokenize", "pack_vs_tokenize_same_cache", "pack_first_pass_vs_tokenize",
-            "jobs_2_vs_1", "run_startup_s", "jobs_2_vs_1_steady"} <= set(result)
+            "jobs_2_vs_1", "jobs_2_vs_1_long", "run_startup_s", "jobs_2_vs_1_steady"
+            } <= set(result)
+    assert result["jobs_long_documents"] == 3 * result["jobs_documents"] == 3 * 15
+    assert result["jobs_2_vs_1_long"] > 0
     assert 0 < result["run_startup_s"] < 60
     assert result["jobs_2_vs_1_steady"] is None or result["jobs_2_vs_1_steady"] > 0
 
