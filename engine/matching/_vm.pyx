@@ -1,5 +1,6 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
-"""The VM's search loop compiled to C: `finditer` of engine/matching/vm.py, step for step.
+"""The VM's search loops compiled to C: `finditer` of engine/matching/vm.py, step for step,
+both its ways (depth-first, _DepthFirst; threads in lockstep, _Search and _run).
 
 vm.py is the reference: it documents the algorithm and runs wherever this extension was not
 built. Here threads live in C arrays, "is this state already held" is a stamp per instruction
@@ -15,7 +16,7 @@ from libc.string cimport memcpy, memset
 from engine.matching.match import Match
 from engine.text.tokens import MAX_FORM_IDS, Form, on_forget
 from engine.patterns.ast import FieldIn
-from engine.patterns.compiler import span_key
+from engine.patterns.compiler import backtracks, span_key
 from engine.patterns.compiler import (
     AT_END as _AT_END,
     AT_START as _AT_START,
@@ -708,6 +709,8 @@ cdef class Code:
     cdef _Search search
     cdef _Body body
     cdef bint busy
+    cdef bint depth_first  # compiler.backtracks: finditer runs it by _depth_first
+    cdef _DepthFirst first
 
     def __cinit__(self, program):
         cdef int pc, op
@@ -744,6 +747,7 @@ cdef class Code:
                 self.slot[pc] = self.spans
                 self.spans += 1
             self.args.append(a)
+        self.depth_first = backtracks(program)
 
     def __dealloc__(self):
         free(self.op)
@@ -751,6 +755,211 @@ cdef class Code:
         free(self.b)
         free(self.tid)
         free(self.slot)
+
+
+cdef class _DepthFirst:
+    """A finditer run depth-first (vm._depth_first): the states entered, a bit per
+    instruction and position; the paths waiting (a split's second branch, a span's other
+    ends) with their positions and capture events; the run's capture events and steps. A
+    program keeps one from run to run (Code.first), as it keeps its thread lists."""
+
+    cdef unsigned int *entered  # bits by position, then instruction: `words` ints a position
+    cdef int words
+    cdef int entered_size
+    cdef int *wait_pc
+    cdef int *wait_pos
+    cdef int *wait_caps
+    cdef int waiting
+    cdef _Events events
+    cdef long steps
+
+    def __cinit__(self):
+        self.entered = NULL
+        self.entered_size = 0
+        self.wait_pc = self.wait_pos = self.wait_caps = NULL
+        self.waiting = 0
+        self.events = _Events()
+
+    def __dealloc__(self):
+        self.release()
+
+    cdef void release(self) noexcept:
+        free(self.entered)
+        free(self.wait_pc)
+        free(self.wait_pos)
+        free(self.wait_caps)
+        self.entered = NULL
+        self.wait_pc = self.wait_pos = self.wait_caps = NULL
+        self.entered_size = self.waiting = 0
+
+    cdef int begin(self, int size, int n) except -1:
+        """No state entered yet, for a program of `size` instructions on n tokens."""
+        self.words = (size + 31) >> 5
+        cdef int need = self.words * (n + 1)
+        if need > self.entered_size:
+            free(self.entered)
+            self.entered = <unsigned int *> malloc(need * sizeof(int))
+            if not self.entered:
+                self.entered_size = 0
+                raise MemoryError()
+            self.entered_size = need
+        memset(self.entered, 0, need * sizeof(int))
+        self.events.reset()
+        self.steps = 0
+        return 0
+
+    cdef int grow(self) except -1:
+        """Room for twice as many waiting paths."""
+        cdef int capacity = max(64, 2 * self.waiting)
+        cdef int *grown = <int *> realloc(self.wait_pc, capacity * sizeof(int))
+        if not grown:
+            raise MemoryError()
+        self.wait_pc = grown
+        grown = <int *> realloc(self.wait_pos, capacity * sizeof(int))
+        if not grown:
+            raise MemoryError()
+        self.wait_pos = grown
+        grown = <int *> realloc(self.wait_caps, capacity * sizeof(int))
+        if not grown:
+            raise MemoryError()
+        self.wait_caps = grown
+        self.waiting = capacity
+        return 0
+
+
+cdef int _first_match(Code code, _DepthFirst run, MatchContext ctx, int start, int *end,
+                      int *caps_out) except -1:
+    """vm._first_match: 1, with the match's end and capture events, if a path from `start`
+    reaches MATCH (the first in priority order); else 0."""
+    cdef int depth, pc, pos, caps, op, k, word, e, count
+    cdef unsigned int bit
+    cdef unsigned int *entered = run.entered
+    cdef int words = run.words
+    cdef int *ops = code.op
+    cdef int *a = code.a
+    cdef int *b = code.b
+    cdef int n = ctx.n
+    cdef long steps = 0
+    cdef SpanTable spans
+    cdef object tokens = ctx.tokens
+    if run.waiting == 0:
+        run.grow()
+    run.wait_pc[0], run.wait_pos[0], run.wait_caps[0] = 0, start, -1
+    depth = 1
+    while depth:
+        depth -= 1
+        pc, pos, caps = run.wait_pc[depth], run.wait_pos[depth], run.wait_caps[depth]
+        while True:
+            word = pos * words + (pc >> 5)
+            bit = (<unsigned int> 1) << (pc & 31)
+            if entered[word] & bit:
+                break
+            entered[word] |= bit
+            steps += 1
+            op = ops[pc]
+            if op == TOK:
+                if pos < n and _passes_at(code.args, pc, code.tid[pc], tokens, pos,
+                                          _form_id(ctx, pos)):
+                    pc += 1
+                    pos += 1
+                    continue
+                break
+            if op == SPLIT:
+                if depth == run.waiting:
+                    run.grow()
+                run.wait_pc[depth], run.wait_pos[depth], run.wait_caps[depth] = b[pc], pos, caps
+                depth += 1
+                pc = a[pc]
+                continue
+            if op == JMP:
+                pc = a[pc]
+                continue
+            if op == OPEN or op == CLOSE:
+                caps = run.events.add(caps, a[pc], pos, op == OPEN)
+                pc += 1
+                continue
+            if op == MATCH:
+                if pos == start:
+                    break  # empty matches are never reported
+                end[0], caps_out[0] = pos, caps
+                run.steps += steps
+                return 1
+            if op == SPAN:
+                # each end a path of its own, the first (the longest) on top
+                table = _span_table(ctx, code, pc)
+                if type(table) is SpanTable:
+                    spans = <SpanTable> table
+                    k = spans.first_from(pos)
+                    count = 0
+                    while k + count < spans.count and spans.s[k + count] == pos:
+                        count += 1
+                    for k in range(k + count - 1, k - 1, -1):
+                        e = spans.e[k]
+                        if e > pos:
+                            if depth == run.waiting:
+                                run.grow()
+                            run.wait_pc[depth], run.wait_pos[depth], run.wait_caps[depth] = (
+                                pc + 1, e, caps)
+                            depth += 1
+                else:
+                    ends = _others(table, pos, False)
+                    if ends:
+                        for k in range(len(ends) - 1, -1, -1):
+                            e = ends[k]
+                            if e > pos:
+                                if depth == run.waiting:
+                                    run.grow()
+                                run.wait_pc[depth], run.wait_pos[depth], run.wait_caps[depth] = (
+                                    pc + 1, e, caps)
+                                depth += 1
+                break
+            if _holds(ctx, code, a[pc], b[pc], pos):  # ASSERT
+                pc += 1
+                continue
+            break
+    run.steps += steps
+    return 0
+
+
+cdef object _depth_first(Code code, MatchContext ctx, int limit, char *can_start,
+                         object out):
+    """vm._depth_first, its matches going to `out` (a Match to a list; a span alone to a
+    SpanTable, for fill)."""
+    cdef int n = ctx.n, start = 0, end = 0, caps = -1
+    cdef _DepthFirst run
+    cdef bint own = not code.busy
+    if own:
+        if code.first is None:
+            code.first = _DepthFirst()
+        run = code.first
+        code.busy = True
+    else:  # a run of the same program inside this one: memory of its own
+        run = _DepthFirst()
+    try:
+        run.begin(code.size, n)
+        while start < n and start <= limit:
+            if can_start != NULL and not can_start[start]:
+                start += 1
+                continue
+            if not _first_match(code, run, ctx, start, &end, &caps):
+                start += 1
+                continue
+            if type(out) is SpanTable:
+                (<SpanTable> out).add(start, end, None)
+            else:
+                (<list> out).append(_match(start, end, run.events.captures(code.names, caps)))
+            # the states at the match's end, the only ones its path may have left unfinished
+            memset(run.entered + end * run.words, 0, run.words * sizeof(int))
+            start = end
+        ctx.steps += run.steps
+    finally:
+        if run.entered_size > KEEP_CAPACITY:
+            run.release()
+        if run.events.capacity > KEEP_EVENTS:
+            run.events.release()
+        if own:
+            code.busy = False
+    return out
 
 
 cdef struct Event:
@@ -1293,6 +1502,8 @@ cdef object _search(program, MatchContext ctx, object out):
             raise
         can_start[n] = 1
     try:
+        if code.depth_first:
+            return _depth_first(code, ctx, limit, can_start, out)
         return _finditer(code, ctx, limit, can_start, out)
     finally:
         free(can_start)

@@ -15,6 +15,11 @@ All matches of a sentence are found in one pass: when a search finds a candidate
 search for the next match starts at its end in the same pass, and threads are deduplicated
 across searches (a later search's thread at an instruction an earlier search already holds can
 only matter if the earlier search fails there too). So finding every match stays linear too.
+
+Most programs (every one whose loops consume a token each time round, compiler.backtracks)
+are run depth-first instead (_depth_first): the same matches and captures, and the same bound,
+each (instruction, position) state entered at most once, but no thread lists to keep. Most
+runs start at a few tokens and find nothing, and there the lists were most of the cost.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from engine.patterns.compiler import (
     SPLIT,
     TOK,
     Program,
+    backtracks,
 )
 
 
@@ -316,13 +322,22 @@ def search_plan(program: Program, ctx: MatchContext) -> tuple[int, list[int] | N
 
 
 def finditer(program: Program, ctx: MatchContext) -> list[Match]:
-    """All non-overlapping leftmost-first matches of `program` in the sentence, in order."""
-    code, tokens, n = program.code, ctx.tokens, ctx.n
-    out: list[Match] = []
+    """All non-overlapping leftmost-first matches of `program` in the sentence, in order:
+    depth-first where the program allows it (compiler.backtracks), else threads in lockstep."""
     plan = search_plan(program, ctx)
     if plan is None:
-        return out  # a token every match needs is not in the sentence
+        return []  # a token every match needs is not in the sentence
     limit, starts = plan
+    if backtracks(program):
+        return _depth_first(program, ctx, limit, starts)
+    return _lockstep(program, ctx, limit, starts)
+
+
+def _lockstep(program: Program, ctx: MatchContext, limit: int,
+              starts: list[int] | None) -> list[Match]:
+    """finditer by threads in lockstep, for any program (the module's docstring)."""
+    code, tokens, n = program.code, ctx.tokens, ctx.n
+    out: list[Match] = []
     pending: dict[int, tuple] = {}  # search id -> (start, end, caps) of its best match so far
     head = last = 0  # oldest unfinished search, newest search
     clist: list = []
@@ -386,6 +401,93 @@ def finditer(program: Program, ctx: MatchContext) -> list[Match]:
         head += 1
     ctx.steps += steps
     return out
+
+
+def _depth_first(program: Program, ctx: MatchContext, limit: int,
+                 starts: list[int] | None) -> list[Match]:
+    """finditer for a program whose loops all consume (compiler.backtracks), depth-first:
+    from each token a match can start at, in order, the program's paths are followed in
+    priority order until one reaches MATCH, and each (instruction, position) state is
+    entered at most once in the whole sentence.
+
+    The same matches and captures as the threads in lockstep. A state met again was met
+    first by a path of higher priority, from this start or an earlier one; had it led to a
+    match that one would have won, so it did not, and it cannot now: what follows a state
+    does not depend on how it was reached, and with no loop over nothing no path meets a
+    state it is still following (that is what makes the lockstep's per-closure stop and this
+    one agree). After a match the states at its end are forgotten, the only ones its path
+    may have left unfinished; those further on all failed. The work stays linear, as with
+    the threads, but a start that leads nowhere costs its few states and no thread lists:
+    the common case by far (most runs find nothing)."""
+    n = ctx.n
+    visited: list[set] = [set() for _ in range(n + 1)]  # per position, instructions entered
+    can_start = None if starts is None else set(starts)
+    out: list[Match] = []
+    steps = 0
+    start = 0
+    while start < n and start <= limit:
+        if can_start is not None and start not in can_start:
+            start += 1
+            continue
+        found, taken = _first_match(program, ctx, visited, start)
+        steps += taken
+        if found is None:
+            start += 1
+            continue
+        end, caps = found
+        out.append(Match(start, end, _captures(program, caps)))
+        visited[end].clear()
+        start = end
+    ctx.steps += steps
+    return out
+
+
+def _first_match(program: Program, ctx: MatchContext, visited: list[set],
+                 start: int) -> tuple[tuple | None, int]:
+    """((end, capture events) of the first path from `start` to reach MATCH, or None; the
+    states entered). A split's second branch and a span's other ends wait on a stack."""
+    code, tokens, n = program.code, ctx.tokens, ctx.n
+    stack = [(0, start, None)]
+    steps = 0
+    while stack:
+        pc, pos, caps = stack.pop()
+        while True:
+            entered = visited[pos]
+            if pc in entered:
+                break
+            entered.add(pc)
+            steps += 1
+            op, a, b = code[pc]
+            if op == TOK:
+                if pos < n and a(tokens[pos]):
+                    pc += 1
+                    pos += 1
+                    continue
+                break
+            if op == SPLIT:
+                stack.append((b, pos, caps))
+                pc = a
+                continue
+            if op == JMP:
+                pc = a
+                continue
+            if op == OPEN or op == CLOSE:  # noqa: SIM109
+                caps = ((op, a, pos), caps)
+                pc += 1
+                continue
+            if op == MATCH:
+                if pos == start:
+                    break  # empty matches are never reported
+                return (pos, caps), steps
+            if op == SPAN:
+                ends = ctx.table(a).by_start.get(pos, ())
+                stack.extend([(pc + 1, end, caps) for end in reversed(ends) if end > pos])
+                break
+            if _assert(program, ctx, a, b, pos):  # ASSERT
+                pc += 1
+                continue
+            break
+    return None, steps
 
 
 def finditer_each(programs: list, needs: list | None, held: int,

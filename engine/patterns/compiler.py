@@ -73,12 +73,60 @@ class Program:
     native: object = field(default=None, repr=False, compare=False)
     # per capture name: every span key in the order its value is looked for (api._span_value)
     value_order: dict = field(default_factory=dict, repr=False, compare=False)
+    # whether finditer may run it depth-first (backtracks(), made on first use)
+    depth_first: object = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.code)
 
     def __getstate__(self) -> dict:
         return {**self.__dict__, "native": None}  # the compiled form is rebuilt on first use
+
+
+def backtracks(program: Program) -> bool:
+    """Whether the VM may find the program's matches depth-first, each (instruction,
+    position) state visited once (vm._depth_first), rather than by threads in lockstep: where
+    no loop can go round without consuming a token. Both find the same matches and captures
+    there (tests/test_vm_depth_first.py), the first far more cheaply on sentences; a loop
+    whose body can match nothing is where the two ways of cutting it short part."""
+    if program.depth_first is None:
+        program.depth_first = not _loops_over_nothing(program.code)
+    return program.depth_first
+
+
+def _loops_over_nothing(code: list[tuple]) -> bool:
+    """Whether a path of instructions that consume nothing (splits, jumps, capture marks,
+    assertions) leads from one of them back to itself."""
+    state = [0] * len(code)  # 0 not seen, 1 on the path being followed, 2 done
+    for root in range(len(code)):
+        if state[root]:
+            continue
+        state[root] = 1
+        path = [(root, iter(_moves(code, root)))]
+        while path:
+            pc, moves = path[-1]
+            nxt = next(moves, None)
+            if nxt is None:
+                state[pc] = 2
+                path.pop()
+            elif state[nxt] == 1:
+                return True
+            elif state[nxt] == 0:
+                state[nxt] = 1
+                path.append((nxt, iter(_moves(code, nxt))))
+    return False
+
+
+def _moves(code: list[tuple], pc: int) -> tuple[int, ...]:
+    """Where instruction pc goes without consuming a token."""
+    op, a, b = code[pc]
+    if op == SPLIT:
+        return (a, b)
+    if op == JMP:
+        return (a,)
+    if op in (OPEN, CLOSE, ASSERT):
+        return (pc + 1,)
+    return ()
 
 
 @lru_cache(maxsize=65_536)
