@@ -292,12 +292,14 @@ class Engine:
         # A grammar's comes with a byte per word form (vm.flagged's) and what fills it: whether
         # the word can do something there (ValueGrammar.inert), so that a sentence of inert
         # words is ruled out in C.
+        # Last, what each word form can do in the grammar, by form id (find_words' memo).
         self._providers: dict[tuple, tuple] = {
-            span_key("value", name): (grammar, False, (), bytearray(), _acts_in(grammar))
+            span_key("value", name): (grammar, False, (), bytearray(), _acts_in(grammar), [])
             for name, grammar in self.values.items()}
         for cls in self._lexicon_classes | self._lazy.keys():
             self._providers[span_key("class", cls)] = (None, cls in self._lexicon_classes,
-                                               tuple(self._lazy.get(cls, ())), None, None)
+                                               tuple(self._lazy.get(cls, ())), None, None,
+                                               None)
         self._priorities = [compiled.rule.priority for compiled in self.rules]
         # what _matches reads of each rule, as tuples: attribute reads cost more compiled;
         # with each program the form the matcher runs it as (vm.native), and their needs
@@ -446,6 +448,7 @@ class Engine:
             for provider in self._providers.values():
                 if provider[3] is not None:
                     del provider[3][:]
+                    del provider[5][:]
             self.lexicon._forget()
 
     def _add_forms(self, table: list) -> None:
@@ -505,14 +508,14 @@ class Engine:
             nonlocal lexicon_done, words
             if key not in providers:  # (not .get(): compiled, a method call costs more)
                 return  # a type emitted rules make: filled as they match
-            grammar, lexicon, lazy, acts, acts_of = providers[key]
+            grammar, lexicon, lazy, acts, acts_of, memo = providers[key]
             if grammar is not None:
                 active = flagged_learning(fids, acts, acts_of)
                 if active:
                     if words is None:
                         words = [form.text for form in forms]
                     for start, end, value in grammar.find_words(words, sentence.starts,
-                                                                doc.text, active):
+                                                                doc.text, active, fids, memo):
                         table.add(start, end, value)
             elif lexicon and not lexicon_done:
                 lexicon_done = True  # one lexicon pass fills every class's table

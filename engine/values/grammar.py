@@ -231,10 +231,15 @@ class ValueGrammar:
         return self.find_words([t.text for t in tokens], [t.start for t in tokens], text)
 
     def find_words(self, words: list[str], offsets: list[int], text: str,
-                   active: list[int] | None = None) -> list[tuple[int, int, dict]]:
+                   active: list[int] | None = None, ids: list[int] | None = None,
+                   memo: list | None = None) -> list[tuple[int, int, dict]]:
         """find() for the tokens with these texts at these offsets of `text`: what the engine
         has of a sentence without making its Token objects. `active`, where the caller knows
-        them, are the positions whose words are not inert (see inert()).
+        them, are the positions whose words are not inert (see inert()). `ids`, where given,
+        number the words (the engine's word form ids: one per text), and `memo`, a list the
+        caller keeps by those numbers (emptied when they are reused), holds what each word can
+        do: read by index, where the grammar's own memo by text costs a dictionary lookup
+        (a cache miss in a table of every word met) per active token.
 
         Terminals read the text itself, so invisible format characters (a direction mark
         glued to a number in Arabic-sourced web text, a soft hyphen inside a word) would hide
@@ -245,7 +250,7 @@ class ValueGrammar:
             stretch = text[start:offsets[-1] + len(words[-1]) + _CONTEXT_CHARS]
             if _INVISIBLE.search(stretch):
                 return self._find_words(*_visible_tokens(words, offsets, stretch, start))
-        return self._find_words(words, offsets, text, active)
+        return self._find_words(words, offsets, text, active, ids, memo)
 
     def inert(self, word: str) -> bool:
         """Whether a token with this text does nothing here: begins no terminal and is not
@@ -263,11 +268,12 @@ class ValueGrammar:
         return last[1]
 
     def _find_words(self, words: list[str], offsets: list[int], text: str,
-                    active: list[int] | None = None) -> list[tuple[int, int, dict]]:
+                    active: list[int] | None = None, ids: list[int] | None = None,
+                    memo: list | None = None) -> list[tuple[int, int, dict]]:
         if active is None:
             active = list(range(len(words)))
         return _phrases(self._words, self._word, active, words, offsets, text,
-                        self._parsed, self.parse, self._probes)
+                        self._parsed, self.parse, self._probes, ids, memo)
 
     def _word(self, word: str) -> tuple:
         """What a token with this text can do (see _words): the terminals whose match can
@@ -335,10 +341,12 @@ def _parse_function(parser: Lark) -> Callable[[str], Any]:
 
 
 def _phrases(known: dict, word_info, active: list, words: list, offsets: list, text: str,
-             parsed: dict, parse, probes: dict | None) -> list:
+             parsed: dict, parse, probes: dict | None, ids: list | None = None,
+             memo: list | None = None) -> list:
     """ValueGrammar.find_words' windows and their values, for the tokens at positions `active`
     (the others' words are inert): `known` is what each word can do (ValueGrammar._words),
-    `word_info` works it out for a new word; `parsed`, the values of windows parsed already
+    `word_info` works it out for a new word; `memo`, where given, the same by the words'
+    `ids` (find_words); `parsed`, the values of windows parsed already
     (ValueGrammar._parsed), and `parse` what parses the others; `probes`, which of a word's
     terminals that read past it can match, by the text up to the next word's first character
     (ValueGrammar._probes; None: every one is run). A plain function, so that the build
@@ -361,9 +369,20 @@ def _phrases(known: dict, word_info, active: list, words: list, offsets: list, t
     marks = bytearray(n)
     for i in active:
         word = words[i]
-        info = known.get(word)
-        if info is None:
-            info = word_info(word)
+        wid = ids[i] if memo is not None else -1
+        if wid >= 0:
+            info = memo[wid] if wid < len(memo) else None
+            if info is None:
+                info = known.get(word)
+                if info is None:
+                    info = word_info(word)
+                if wid >= len(memo):
+                    memo.extend([None] * (wid + 1 - len(memo)))
+                memo[wid] = info
+        else:
+            info = known.get(word)
+            if info is None:
+                info = word_info(word)
         if info[1]:
             marks[i] |= 2
         if info[2]:
