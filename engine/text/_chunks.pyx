@@ -15,8 +15,10 @@ from cpython.ref cimport Py_XDECREF, Py_XINCREF
 from cpython.unicode cimport PyUnicode_KIND, PyUnicode_DATA, PyUnicode_READ
 from libc.stdint cimport uint64_t
 from libc.stdlib cimport calloc, free
+from libc.string cimport memcmp
 
 cdef extern from "Python.h":
+    int PyUnicode_1BYTE_KIND
     bint Py_UNICODE_ISSPACE(Py_UCS4 ch)
 
 
@@ -28,9 +30,16 @@ cdef struct Slot:
 
 cdef inline uint64_t _hash(int kind, const void *data, Py_ssize_t start,
                            Py_ssize_t end) noexcept:
-    """FNV-1a over the code points of data[start:end]."""
+    """FNV-1a over the code points of data[start:end]. (One byte per code point, most texts'
+    kind, has a loop of its own: PyUnicode_READ tests the kind at every character.)"""
     cdef uint64_t h = 14695981039346656037ULL
     cdef Py_ssize_t i
+    cdef const unsigned char *bytes
+    if kind == PyUnicode_1BYTE_KIND:
+        bytes = <const unsigned char *> data
+        for i in range(start, end):
+            h = (h ^ <uint64_t> bytes[i]) * 1099511628211ULL
+        return h
     for i in range(start, end):
         h = (h ^ <uint64_t> PyUnicode_READ(kind, data, i)) * 1099511628211ULL
     return h
@@ -43,6 +52,8 @@ cdef inline bint _same(str key, int kind, const void *data, Py_ssize_t start,
         return False
     cdef int key_kind = PyUnicode_KIND(key)
     cdef const void *key_data = PyUnicode_DATA(key)
+    if key_kind == kind == PyUnicode_1BYTE_KIND:
+        return memcmp(key_data, <const unsigned char *> data + start, n) == 0
     for i in range(n):
         if PyUnicode_READ(key_kind, key_data, i) != PyUnicode_READ(kind, data, start + i):
             return False
