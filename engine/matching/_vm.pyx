@@ -808,6 +808,13 @@ cdef class _DepthFirst:
         self.steps = 0
         return 0
 
+    cdef inline int wait(self, int depth, int pc, int pos, int caps) except -1:
+        """Path `depth` waits at pc, at pos, with these capture events; the next depth."""
+        if depth == self.waiting:
+            self.grow()
+        self.wait_pc[depth], self.wait_pos[depth], self.wait_caps[depth] = pc, pos, caps
+        return depth + 1
+
     cdef int grow(self) except -1:
         """Room for twice as many waiting paths."""
         cdef int capacity = max(64, 2 * self.waiting)
@@ -842,10 +849,7 @@ cdef int _first_match(Code code, _DepthFirst run, MatchContext ctx, int start, i
     cdef long steps = 0
     cdef SpanTable spans
     cdef object tokens = ctx.tokens
-    if run.waiting == 0:
-        run.grow()
-    run.wait_pc[0], run.wait_pos[0], run.wait_caps[0] = 0, start, -1
-    depth = 1
+    depth = run.wait(0, 0, start, -1)
     while depth:
         depth -= 1
         pc, pos, caps = run.wait_pc[depth], run.wait_pos[depth], run.wait_caps[depth]
@@ -865,10 +869,7 @@ cdef int _first_match(Code code, _DepthFirst run, MatchContext ctx, int start, i
                     continue
                 break
             if op == SPLIT:
-                if depth == run.waiting:
-                    run.grow()
-                run.wait_pc[depth], run.wait_pos[depth], run.wait_caps[depth] = b[pc], pos, caps
-                depth += 1
+                depth = run.wait(depth, b[pc], pos, caps)
                 pc = a[pc]
                 continue
             if op == JMP:
@@ -896,22 +897,14 @@ cdef int _first_match(Code code, _DepthFirst run, MatchContext ctx, int start, i
                     for k in range(k + count - 1, k - 1, -1):
                         e = spans.e[k]
                         if e > pos:
-                            if depth == run.waiting:
-                                run.grow()
-                            run.wait_pc[depth], run.wait_pos[depth], run.wait_caps[depth] = (
-                                pc + 1, e, caps)
-                            depth += 1
+                            depth = run.wait(depth, pc + 1, e, caps)
                 else:
                     ends = _others(table, pos, False)
                     if ends:
                         for k in range(len(ends) - 1, -1, -1):
                             e = ends[k]
                             if e > pos:
-                                if depth == run.waiting:
-                                    run.grow()
-                                run.wait_pc[depth], run.wait_pos[depth], run.wait_caps[depth] = (
-                                    pc + 1, e, caps)
-                                depth += 1
+                                depth = run.wait(depth, pc + 1, e, caps)
                 break
             if _holds(ctx, code, a[pc], b[pc], pos):  # ASSERT
                 pc += 1
