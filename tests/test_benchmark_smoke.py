@@ -34,6 +34,16 @@ def test_benchmark_quick_smoke(capsys):
     assert result["jobs_2_vs_1_steady"] is None or result["jobs_2_vs_1_steady"] > 0
 
 
+def test_ab_smoke(capsys):
+    """This checkout against itself: both processes run, find the same facts, and a ratio
+    comes out per round."""
+    root = Path(__file__).resolve().parent.parent
+    result = _main_output("ab.py", [str(root), "--rounds", "2", "--passes", "1", "--docs", "5"],
+                          capsys)
+    assert len(result["rounds"]) == 2 and result["min"] <= result["median"] <= result["max"]
+    assert all(row["this"] > 0 and row["other"] > 0 for row in result["rounds"])
+
+
 def test_stages_smoke(capsys):
     result = _main_output("stages.py", ["--docs", "5", "--repeat", "1"], capsys)
     assert result["budget"] > 0 and 0 <= result["no_fact_share"] <= 1
