@@ -710,7 +710,7 @@ cdef class Code:
     cdef _Body body
     cdef bint busy
     cdef bint depth_first  # compiler.backtracks: finditer runs it by _depth_first
-    cdef _DepthFirst first
+    cdef _DepthFirst depth_run  # its working memory (first_* say where matches start)
 
     def __cinit__(self, program):
         cdef int pc, op
@@ -761,7 +761,7 @@ cdef class _DepthFirst:
     """A finditer run depth-first (vm._depth_first): the states entered, a bit per
     instruction and position; the paths waiting (a split's second branch, a span's other
     ends) with their positions and capture events; the run's capture events and steps. A
-    program keeps one from run to run (Code.first), as it keeps its thread lists."""
+    program keeps one from run to run (Code.depth_run), as it keeps its thread lists."""
 
     cdef unsigned int *entered  # bits by position, then instruction: `words` ints a position
     cdef int words
@@ -922,9 +922,9 @@ cdef object _depth_first(Code code, MatchContext ctx, int limit, char *can_start
     cdef _DepthFirst run
     cdef bint own = not code.busy
     if own:
-        if code.first is None:
-            code.first = _DepthFirst()
-        run = code.first
+        if code.depth_run is None:
+            code.depth_run = _DepthFirst()
+        run = code.depth_run
         code.busy = True
     else:  # a run of the same program inside this one: memory of its own
         run = _DepthFirst()

@@ -370,19 +370,15 @@ def _phrases(known: dict, word_info, active: list, words: list, offsets: list, t
     for i in active:
         word = words[i]
         wid = ids[i] if memo is not None else -1
-        if wid >= 0:
-            info = memo[wid] if wid < len(memo) else None
-            if info is None:
-                info = known.get(word)
-                if info is None:
-                    info = word_info(word)
-                if wid >= len(memo):
-                    memo.extend([None] * (wid + 1 - len(memo)))
-                memo[wid] = info
-        else:
+        info = memo[wid] if 0 <= wid < len(memo) else None
+        if info is None:
             info = known.get(word)
             if info is None:
                 info = word_info(word)
+            if wid >= 0:
+                if wid >= len(memo):
+                    memo.extend([None] * (wid + 1 - len(memo)))
+                memo[wid] = info
         if info[1]:
             marks[i] |= 2
         if info[2]:
