@@ -678,6 +678,22 @@ cdef bint _look(MatchContext ctx, _Look look, int pos) except -1:
     return (<list> memo)[pos]
 
 
+cdef class _Pivot:
+    """One way of a program's pivots (compiler.Program.pivots), read once: its prefix
+    reversed, and where the pivot is (tokens passing its tests, starts of its spans)."""
+
+    cdef Code prefix
+    cdef _KeySet lookups  # None where the pivot has none
+    cdef tuple others  # (test, its memo index)
+    cdef tuple spans  # (key id, key)
+
+    def __cinit__(self, prefix, lookups, others, spans):
+        self.prefix = _code(prefix)
+        self.lookups = _KeySet(lookups) if lookups else None
+        self.others = tuple((test, _test_id(test)) for test in others)
+        self.spans = tuple((_key_id(key), key) for key in [span_key(*key) for key in spans])
+
+
 cdef class Code:
     """A program's instructions as C arrays: op, and the integer operands (jump targets,
     capture slots, assert kinds, look indexes); `args` keeps the Python ones (token tests,
@@ -711,6 +727,7 @@ cdef class Code:
     cdef bint busy
     cdef bint depth_first  # compiler.backtracks: finditer runs it by _depth_first
     cdef _DepthFirst depth_run  # its working memory (first_* say where matches start)
+    cdef tuple pivots  # compiler.Program.pivots, as _Pivot (_mark_pivot_starts)
 
     def __cinit__(self, program):
         cdef int pc, op
@@ -724,6 +741,7 @@ cdef class Code:
         self.first_lookups = _KeySet(program.first_lookups) if program.first_lookups else None
         self.first_others = tuple((test, _test_id(test)) for test in program.first_others)
         self.first_spans = tuple(span_key(*key) for key in program.first_spans)
+        self.pivots = tuple(_Pivot(*way) for way in program.pivots)
         self.size = len(code)
         self.op = <int *> malloc(max(self.size, 1) * sizeof(int))
         self.a = <int *> malloc(max(self.size, 1) * sizeof(int))
@@ -1446,6 +1464,137 @@ cdef int _mark_starts(Code code, MatchContext ctx, char *can_start, int limit) e
     return 0
 
 
+cdef int _mark_pivot_starts(Code code, MatchContext ctx, char *can_start,
+                            int limit) except -1:
+    """vm._pivot_starts, as a flag per position up to `limit`."""
+    cdef int n = ctx.n, tid, k
+    cdef char *pivots = <char *> malloc(n + 1)
+    if not pivots:
+        raise MemoryError()
+    cdef _Pivot way
+    cdef SpanTable spans
+    try:
+        for way in code.pivots:
+            memset(pivots, 0, n + 1)
+            if way.lookups is not None:
+                _mark_passing(ctx, way.lookups, way.lookups.tid, n, pivots)
+            for check, tid in way.others:
+                _mark_passing(ctx, check, tid, n, pivots)
+            for kid, key in way.spans:
+                table = _keyed_table(ctx, kid, key)
+                if type(table) is SpanTable:
+                    spans = <SpanTable> table
+                    for k in range(spans.count):
+                        pivots[spans.s[k]] = 1
+                else:
+                    for k in table.by_start:
+                        pivots[k] = 1
+            _reach_all(way.prefix, ctx, pivots, can_start, limit)
+    finally:
+        free(pivots)
+    return 0
+
+
+cdef int _reach_all(Code prefix, MatchContext ctx, char *pivots, char *can_start,
+                    int limit) except -1:
+    """vm._reach: flag the positions (up to `limit`) the reversed prefix reaches from the
+    flagged pivots, on the prefix's working memory (its own, inside a run of its own)."""
+    cdef int p
+    cdef _DepthFirst run
+    cdef bint own = not prefix.busy
+    if own:
+        if prefix.depth_run is None:
+            prefix.depth_run = _DepthFirst()
+        run = prefix.depth_run
+        prefix.busy = True
+    else:
+        run = _DepthFirst()
+    try:
+        run.begin(prefix.size, ctx.n)
+        for p in range(ctx.n):
+            if pivots[p]:
+                _reach(prefix, run, ctx, p, can_start, limit)
+        ctx.steps += run.steps
+    finally:
+        if run.entered_size > KEEP_CAPACITY:
+            run.release()
+        if own:
+            prefix.busy = False
+    return 0
+
+
+cdef int _reach(Code code, _DepthFirst run, MatchContext ctx, int pivot, char *starts,
+                int limit) except -1:
+    """Flag, up to `limit`, every position where the reversed prefix `code` reaches MATCH from
+    `pivot`: a depth-first walk of all its paths, states already entered (from this pivot or
+    another) left alone (vm._pivot_starts)."""
+    cdef int depth, pc, pos, op, k, word, other
+    cdef unsigned int bit
+    cdef unsigned int *entered = run.entered
+    cdef int words = run.words
+    cdef int *ops = code.op
+    cdef int *a = code.a
+    cdef int *b = code.b
+    cdef long steps = 0
+    cdef SpanTable spans
+    cdef object tokens = ctx.tokens
+    depth = run.wait(0, 0, pivot, -1)
+    while depth:
+        depth -= 1
+        pc, pos = run.wait_pc[depth], run.wait_pos[depth]
+        while True:
+            word = pos * words + (pc >> 5)
+            bit = (<unsigned int> 1) << (pc & 31)
+            if entered[word] & bit:
+                break
+            entered[word] |= bit
+            steps += 1
+            op = ops[pc]
+            if op == TOK:
+                if pos > 0 and _passes_at(code.args, pc, code.tid[pc], tokens, pos - 1,
+                                          _form_id(ctx, pos - 1)):
+                    pc += 1
+                    pos -= 1
+                    continue
+                break
+            if op == SPLIT:
+                depth = run.wait(depth, b[pc], pos, -1)
+                pc = a[pc]
+                continue
+            if op == JMP:
+                pc = a[pc]
+                continue
+            if op == OPEN or op == CLOSE:
+                pc += 1
+                continue
+            if op == MATCH:
+                if pos <= limit:
+                    starts[pos] = 1
+                break
+            if op == SPAN:
+                table = _span_table(ctx, code, pc)
+                if type(table) is SpanTable:
+                    spans = <SpanTable> table
+                    k = spans.first_to(pos)
+                    while k < spans.count and spans.ends[k] == pos:
+                        if spans.starts[k] < pos:
+                            depth = run.wait(depth, pc + 1, spans.starts[k], -1)
+                        k += 1
+                else:
+                    others = _others(table, pos, True)
+                    if others:
+                        for other in others:
+                            if other < pos:
+                                depth = run.wait(depth, pc + 1, other, -1)
+                break
+            if _holds(ctx, code, a[pc], b[pc], pos):  # ASSERT
+                pc += 1
+                continue
+            break
+    run.steps += steps
+    return 0
+
+
 def finditer(program, MatchContext ctx) -> list:
     """All non-overlapping leftmost-first matches of `program` in the sentence, in order
     (vm.finditer)."""
@@ -1484,12 +1633,15 @@ cdef object _search(program, MatchContext ctx, object out):
     if code.required_spans and not _holds_spans(ctx, code.required_spans):
         return out  # nor is a span of some set every match needs one of
     cdef char *can_start = NULL
-    if code.skips:
+    if code.skips or code.pivots:
         can_start = <char *> calloc(n + 1, 1)
         if not can_start:
             raise MemoryError()
         try:
-            _mark_starts(code, ctx, can_start, limit)
+            if code.pivots:
+                _mark_pivot_starts(code, ctx, can_start, limit)
+            else:
+                _mark_starts(code, ctx, can_start, limit)
         except BaseException:
             free(can_start)
             raise

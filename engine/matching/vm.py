@@ -305,6 +305,10 @@ def search_plan(program: Program, ctx: MatchContext) -> tuple[int, list[int] | N
         return None
     if not holds_spans(ctx, program.required_spans):  # after the tokens: a table can cost a pass
         return None
+    if program.pivots:
+        starts = sorted(s for s in _pivot_starts(program, ctx) if s <= limit)
+        starts.append(n)
+        return limit, starts
     if not program.skips:
         return limit, None
     starts = set()
@@ -319,6 +323,58 @@ def search_plan(program: Program, ctx: MatchContext) -> tuple[int, list[int] | N
     starts = sorted(s for s in starts if s <= limit)
     starts.append(n)
     return limit, starts
+
+
+def _pivot_starts(program: Program, ctx: MatchContext) -> set[int]:
+    """Where a match can start, by its pivots (compiler._pivots): the positions each way's
+    prefix, compiled reversed, reaches from the tokens its pivot passes and the starts of its
+    pivot's spans. All of them, not the first path's: each (instruction, position) state of a
+    prefix is entered once for the whole sentence, the states a pivot met already being left
+    to it. Captures mean nothing here."""
+    tokens = ctx.tokens
+    starts: set = set()
+    for prefix, lookups, others, spans in program.pivots:
+        pivots = set()
+        for name, values in lookups:
+            where = ctx.where(name)
+            for value in where.keys() & values:
+                pivots.update(where[value])
+        for check in others:
+            pivots.update([i for i, tok in enumerate(tokens) if check(tok)])
+        for key in spans:
+            pivots.update(ctx.table(key).by_start)
+        _reach(prefix, ctx, sorted(pivots), starts)
+    return starts
+
+
+def _reach(prefix: Program, ctx: MatchContext, pivots: list[int], starts: set) -> None:
+    """Add to `starts` every position where the reversed `prefix` reaches MATCH from one of
+    the `pivots` (_pivot_starts)."""
+    code, tokens = prefix.code, ctx.tokens
+    entered: set = set()
+    for pivot in pivots:
+        stack = [(0, pivot)]
+        while stack:
+            pc, pos = stack.pop()
+            if (pc, pos) in entered:
+                continue
+            entered.add((pc, pos))
+            ctx.steps += 1
+            op, a, b = code[pc]
+            if op == TOK:
+                if pos > 0 and a(tokens[pos - 1]):
+                    stack.append((pc + 1, pos - 1))
+            elif op == SPLIT:
+                stack += [(b, pos), (a, pos)]
+            elif op == JMP:
+                stack.append((a, pos))
+            elif op == MATCH:
+                starts.add(pos)
+            elif op == SPAN:
+                stack += [(pc + 1, start) for start in ctx.table(a).by_end.get(pos, ())
+                          if start < pos]
+            elif op in (OPEN, CLOSE) or _assert(prefix, ctx, a, b, pos):  # noqa: SIM109
+                stack.append((pc + 1, pos))
 
 
 def finditer(program: Program, ctx: MatchContext) -> list[Match]:

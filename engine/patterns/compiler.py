@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from engine.patterns import ast
-from engine.patterns.requirements import span_requirements, token_requirements
+from engine.patterns.requirements import keys_of_test, span_requirements, token_requirements
 
 # Opcodes. Instructions are tuples (op, a, b) to keep the VM's inner loop cheap.
 TOK, SPLIT, JMP, OPEN, CLOSE, SPAN, ASSERT, MATCH = range(8)
@@ -75,6 +75,12 @@ class Program:
     value_order: dict = field(default_factory=dict, repr=False, compare=False)
     # whether finditer may run it depth-first (backtracks(), made on first use)
     depth_first: object = field(default=None, repr=False, compare=False)
+    # Where every match passes a token of a few words or a span at a point its pattern fixes
+    # (a pivot: "killed" in "( the? @militant_group )? killed @victims"), the ways to get there
+    # (see _pivots): per way, the pattern before the pivot compiled reversed, and the pivot's
+    # token tests as first_lookups and first_others say them, or its span keys. A match can
+    # start only where such a reversed prefix, run back from its pivot, ends.
+    pivots: tuple = ()
 
     def __len__(self) -> int:
         return len(self.code)
@@ -339,12 +345,12 @@ def compile_body(node: ast.Node, reverse: bool = False) -> Program:
     return program
 
 
-def _first_filter(program: Program) -> None:
-    """Find what a (non-empty) match must start with: a token passing one of the token tests
-    reachable from the start without consuming, or a span of a reachable span key. Assertions
-    consume nothing and an empty path is never a match, so both are looked through. The VM
-    then skips, when idle, to positions where a match can start."""
-    code, stack, seen, tests, spans = program.code, [0], set(), [], set()
+def _first_tests(code: list[tuple]) -> tuple[list, set] | None:
+    """The token tests and span keys reachable from the start of `code` without consuming: a
+    non-empty match begins with a token passing one of the tests or a span of one of the
+    keys (assertions consume nothing and an empty path is never a match, so both are looked
+    through). None where any token can begin one."""
+    stack, seen, tests, spans = [0], set(), [], set()
     while stack:
         pc = stack.pop()
         if pc in seen:
@@ -353,7 +359,7 @@ def _first_filter(program: Program) -> None:
         op, a, b = code[pc]
         if op == TOK:
             if isinstance(b, ast.AnyToken):
-                return  # any token can start a match: no skipping
+                return None
             tests.append(b)
         elif op == SPAN:
             spans.add(a)
@@ -363,6 +369,12 @@ def _first_filter(program: Program) -> None:
             stack.append(a)
         elif op in (OPEN, CLOSE, ASSERT):
             stack.append(pc + 1)
+    return tests, spans
+
+
+def _split_tests(tests: list) -> tuple[tuple, tuple]:
+    """Token tests as the VM looks them up: (field, values) pairs for the field-in tests, one
+    per field, and the other tests compiled."""
     by_field: dict[str, set] = {}
     others = []
     for test in tests:
@@ -370,16 +382,107 @@ def _first_filter(program: Program) -> None:
             by_field.setdefault(test.field, set()).update(test.values)
         else:
             others.append(compile_test(test))
-    program.first_lookups = tuple((f, frozenset(v)) for f, v in by_field.items())
-    program.first_others = tuple(others)
+    return tuple((f, frozenset(v)) for f, v in by_field.items()), tuple(others)
+
+
+def _first_filter(program: Program) -> None:
+    """Find what a (non-empty) match must start with (_first_tests). The VM then skips, when
+    idle, to positions where a match can start."""
+    found = _first_tests(program.code)
+    if found is None:
+        return  # any token can start a match: no skipping
+    tests, spans = found
+    program.first_lookups, program.first_others = _split_tests(tests)
     program.first_spans = tuple(sorted(spans))
     program.skips = True
+
+
+# Past this many ways to reach a pivot, matches start where their first tokens say.
+MAX_PIVOTS = 16
+
+
+def _cuts(node: ast.Node) -> list[tuple[tuple, object]] | None:
+    """How every match of `node` begins, as (items before, pivot) pairs: the items match up to
+    the pivot, a token test naming a few words (its lemmas, norms or texts) or a span key,
+    which every match passes next. None where some match need pass no such pivot."""
+    if isinstance(node, ast.Tok):
+        return [((), node.test)] if keys_of_test(node.test) else None
+    if isinstance(node, ast.SpanRef):
+        return [((), span_key(node.kind, node.name))]
+    if isinstance(node, ast.Capture):
+        return _cuts(node.child)
+    if isinstance(node, ast.Repeat):
+        return _cuts(node.child) if node.min >= 1 else None  # in its first copy
+    if isinstance(node, ast.Alt):
+        cuts: list = []
+        for option in node.options:
+            found = _cuts(option)
+            if found is None:
+                return None
+            cuts += found
+        return cuts if len(cuts) <= MAX_PIVOTS else None
+    if isinstance(node, ast.Seq):
+        for k, item in enumerate(node.items):
+            found = None if ast.can_be_empty(item) else _cuts(item)
+            if found is not None:  # else the item joins what comes before a later pivot
+                return [(tuple(node.items[:k]) + before, pivot) for before, pivot in found]
+    return None  # lookarounds and anchors consume nothing
+
+
+def _consumes(node: ast.Node) -> bool:
+    """Whether a match of `node` can consume a token (a lookaround's body does not count)."""
+    if isinstance(node, ast.Tok | ast.SpanRef):
+        return True
+    if isinstance(node, ast.Seq | ast.Alt):
+        return any(map(_consumes, node.items if isinstance(node, ast.Seq) else node.options))
+    return isinstance(node, ast.Repeat | ast.Capture) and _consumes(node.child)
+
+
+def _loops(node: ast.Node) -> bool:
+    """Whether `node` holds an unbounded loop (outside lookarounds), which can carry a match
+    back from its pivot over any stretch of the sentence: the walks back from one pivot and
+    the next would then cover the same stretch, where a search covers it once."""
+    if isinstance(node, ast.Repeat) and node.max is None:
+        return True
+    if isinstance(node, ast.Seq | ast.Alt):
+        return any(map(_loops, node.items if isinstance(node, ast.Seq) else node.options))
+    return isinstance(node, ast.Repeat | ast.Capture) and _loops(node.child)
+
+
+def _pivots(program: Program, node: ast.Node) -> None:
+    """Set the program's pivots (Program.pivots) where the pattern has them (_cuts) and they
+    pay. Most tokens a match could start at by its first tokens alone (a capitalised word,
+    "the", an actor's name) lead to no pivot within reach: they are never tried, where each
+    would cost a few dozen of the VM's steps to fail. A match starting at s consumes a prefix
+    from s to where its pivot begins, so s is among the positions the reversed prefix reaches
+    from there; the pivot and what follows are left to the search. They do not pay where
+    nothing is consumed before a pivot (the first tokens say as much), where a prefix loops
+    without bound (see _loops), or where matches start at a few words or spans anyway and a
+    pivot is a span (an actor: as common as the starts it would rule out)."""
+    cuts = _cuts(node)
+    if not cuts:
+        return
+    prefixes = [item for before, _ in cuts for item in before]
+    first = _first_tests(program.code)
+    selective = first is not None and all(keys_of_test(test) for test in first[0])
+    if (not any(map(_consumes, prefixes)) or any(map(_loops, prefixes))
+            or (selective and any(isinstance(pivot, tuple) for _, pivot in cuts))):
+        return
+    ways: dict[tuple, tuple[list, list]] = {}
+    for before, pivot in cuts:
+        tests, spans = ways.setdefault(before, ([], []))
+        (spans if isinstance(pivot, tuple) else tests).append(pivot)
+    program.pivots = tuple(
+        (compile_body(ast.Seq(before), reverse=True), *_split_tests(tests),
+         tuple(dict.fromkeys(spans)))
+        for before, (tests, spans) in ways.items())
 
 
 def compile_pattern(node: ast.Node) -> Program:
     """The program of a whole pattern."""
     program = compile_body(node)
     _first_filter(program)
+    _pivots(program, node)
     program.required = token_requirements(node)
     program.required_spans = span_requirements(node)
     return program

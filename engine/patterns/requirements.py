@@ -16,14 +16,15 @@ from engine.patterns import ast
 INDEXED_FIELDS = ("norm", "lemma", "lower", "text", "spacy_norm")
 
 
-def _test_keys(test) -> frozenset | None:
+def keys_of_test(test) -> frozenset | None:
+    """The keys a token passing `test` holds one of; None where the test names none."""
     if isinstance(test, ast.FieldIn) and test.field in INDEXED_FIELDS:
         return frozenset((test.field, v) for v in test.values)
     if isinstance(test, ast.All):
-        options = [k for k in map(_test_keys, test.tests) if k is not None]
+        options = [k for k in map(keys_of_test, test.tests) if k is not None]
         return min(options, key=len) if options else None
     if isinstance(test, ast.Any_):
-        parts = [_test_keys(t) for t in test.tests]
+        parts = [keys_of_test(t) for t in test.tests]
         return None if any(p is None for p in parts) else frozenset().union(*parts)
     return None
 
@@ -42,7 +43,7 @@ def _selectivity(keys: frozenset) -> tuple:
 def required_sets(node: ast.Node) -> list[frozenset]:
     """Key sets such that every match of `node` holds a key of each, most selective first."""
     if isinstance(node, ast.Tok):
-        keys = _test_keys(node.test)
+        keys = keys_of_test(node.test)
         return [keys] if keys else []
     if isinstance(node, ast.SpanRef):
         return [frozenset({("span", node.kind, node.name)})]
