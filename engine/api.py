@@ -33,11 +33,13 @@ from engine.matching.vm import (
     finditer_each,
     first_value,
     flagged_learning,
+    keyed,
     native,
     near,
     row,
     row_size,
     sentence_candidates,
+    table_of,
 )
 from engine.patterns.ast import max_tokens
 from engine.patterns.compiler import Program, compile_pattern, span_key
@@ -333,9 +335,9 @@ class Engine:
             row(self._untriggered_mask, self._row_sizes[0]), bool(self._span_triggered),
             [row(fewer, self._row_sizes[0]) for fewer in self._fewer],
             self._eager_mask, self._sets_shift, self.rules, self._providers,
-            [c.span_triggers for c in self.rules], self._span_triggered_mask,
+            [keyed(c.span_triggers) for c in self.rules], self._span_triggered_mask,
             self._priorities, self._made_lazily, [c.rule.emit for c in self.rules],
-            [span_key("class", c.rule.fact) for c in self.rules],
+            [keyed((span_key("class", c.rule.fact),))[0] for c in self.rules],
             # the rules _near rules out of a sentence before anything is made for it: those
             # made in priority order whose words must lie close, and that only words trigger
             sum(1 << i for i, c in enumerate(self.rules)
@@ -578,7 +580,8 @@ class Engine:
                         out.append(fact)
                     else:
                         head = self._head(program, ctx, match) if program.names else None
-                    ctx.table(type_keys[i]).add(match.start, match.end, head)
+                    kid, key = type_keys[i]
+                    table_of(ctx, kid, key).add(match.start, match.end, head)
         finally:
             # provide and ctx refer to each other: without this, the sentence's span tables
             # are garbage only the cyclic collector can free (12% of the run's time)
@@ -741,7 +744,8 @@ def _span_value(program: Program, role: str, ctx: MatchContext, s: int,
     order = program.value_order.get(role)
     if order is None:
         keys = program.value_keys.get(role, ())
-        order = program.value_order[role] = keys + tuple(sorted(program.span_keys - set(keys)))
+        order = program.value_order[role] = keyed(
+            keys + tuple(sorted(program.span_keys - set(keys))))
     return first_value(ctx, order, s, e)
 
 

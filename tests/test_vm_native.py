@@ -242,7 +242,7 @@ def test_first_value_reads_tables_in_order_until_a_dict(keys, spans, start, end)
     dict, the tables made in order as they are reached; as the reference's."""
     keys = tuple(("class", k) for k in keys)
 
-    def run(module, first_value):
+    def run(module, first_value, keyed):
         asked = []
 
         def provide(key, table):
@@ -251,9 +251,11 @@ def test_first_value_reads_tables_in_order_until_a_dict(keys, spans, start, end)
                 table.add(s, e, value)
 
         ctx = module.MatchContext(["w"] * 5, provider=provide)
-        return first_value(ctx, keys, start, end), asked
+        # twice: the second time the tables are found by their keys' ids, none made again
+        return [first_value(ctx, keyed(keys), start, end) for _ in range(2)], asked
 
-    assert run(vm, vm.first_value) == run(PURE, PURE.python_first_value)
+    assert (run(vm, vm.first_value, vm.keyed)
+            == run(PURE, PURE.python_first_value, PURE.python_keyed))
 
 
 @settings(max_examples=200, deadline=None)
@@ -267,7 +269,7 @@ def test_any_spans_makes_tables_in_order_until_one_has_a_span(keys, spans, made)
     the first that has a span (the others may cost a helper rule's run)."""
     keys = tuple(("class", k) for k in keys)
 
-    def run(module, any_spans):
+    def run(module, any_spans, keyed):
         asked = []
 
         def provide(key, table):
@@ -280,9 +282,10 @@ def test_any_spans_makes_tables_in_order_until_one_has_a_span(keys, spans, made)
             table = ctx.spans[("class", k)] = module.SpanTable()
             for start, end in spans.get(k, []):
                 table.add(start, end)
-        return any_spans(ctx, keys), asked
+        return [any_spans(ctx, keyed(keys)) for _ in range(2)], asked
 
-    assert run(vm, vm.any_spans) == run(PURE, PURE.python_any_spans)
+    assert (run(vm, vm.any_spans, vm.keyed)
+            == run(PURE, PURE.python_any_spans, PURE.python_keyed))
 
 
 @settings(max_examples=300, deadline=None)

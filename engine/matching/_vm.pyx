@@ -502,18 +502,32 @@ cdef inline bint _has_spans(object table) except -1:
     return (<SpanTable> table).count > 0 if type(table) is SpanTable else bool(table.values)
 
 
+def keyed(keys) -> tuple:
+    """vm.keyed: (id, key) pairs, the ids _keyed_table finds a sentence's tables by."""
+    return tuple([(_key_id(key), key) for key in keys])
+
+
+def table_of(MatchContext ctx, int kid, key):
+    """vm.table_of: ctx.table(key), found by the key's id (keyed)."""
+    return _keyed_table(ctx, kid, key)
+
+
 def any_spans(MatchContext ctx, tuple keys) -> bool:
-    """vm.any_spans: a rule's span triggers, its tables made in order until one has a span."""
-    for key in keys:
-        if _has_spans(_table(ctx, key)):
+    """vm.any_spans: a rule's span triggers (keyed), their tables made in order until one has
+    a span."""
+    cdef int kid
+    for kid, key in keys:
+        if _has_spans(_keyed_table(ctx, kid, key)):
             return True
     return False
 
 
 def first_value(MatchContext ctx, tuple keys, int start, int end) -> tuple:
-    """vm.first_value: the first of `keys` whose table gives span (start, end) a dict."""
-    for key in keys:
-        table = _table(ctx, key)
+    """vm.first_value: the first of `keys` (keyed) whose table gives span (start, end) a
+    dict."""
+    cdef int kid
+    for kid, key in keys:
+        table = _keyed_table(ctx, kid, key)
         value = ((<SpanTable> table).value_at(start, end, None) if type(table) is SpanTable
                  else table.get(start, end))
         if isinstance(value, dict):
@@ -717,7 +731,7 @@ cdef class Code:
     cdef bint skips
     cdef _KeySet first_lookups  # None where the program has none
     cdef tuple first_others  # (test, its memo index)
-    cdef tuple first_spans
+    cdef tuple first_spans  # (key id, key)
     # Working memory, reused by the program's runs instead of allocated and cleared for each
     # (its stamps stay valid from run to run); `busy` while a run uses it.
     cdef _Threads clist
@@ -740,7 +754,7 @@ cdef class Code:
         self.skips = program.skips
         self.first_lookups = _KeySet(program.first_lookups) if program.first_lookups else None
         self.first_others = tuple((test, _test_id(test)) for test in program.first_others)
-        self.first_spans = tuple(span_key(*key) for key in program.first_spans)
+        self.first_spans = keyed([span_key(*key) for key in program.first_spans])
         self.pivots = tuple(_Pivot(*way) for way in program.pivots)
         self.size = len(code)
         self.op = <int *> malloc(max(self.size, 1) * sizeof(int))
@@ -1443,15 +1457,15 @@ cdef int _mark_passing(MatchContext ctx, object test, int tid, int stop,
 
 cdef int _mark_starts(Code code, MatchContext ctx, char *can_start, int limit) except -1:
     """vm.search_plan's starts, as a flag per position up to `limit`."""
-    cdef int i, k, tid, stop = min(limit + 1, ctx.n)
+    cdef int i, k, tid, kid, stop = min(limit + 1, ctx.n)
     cdef SpanTable spans
     cdef _KeySet keys = code.first_lookups
     if keys is not None:
         _mark_passing(ctx, keys, keys.tid, stop, can_start)
     for check, tid in code.first_others:
         _mark_passing(ctx, check, tid, stop, can_start)
-    for key in code.first_spans:
-        table = _table(ctx, key)
+    for kid, key in code.first_spans:
+        table = _keyed_table(ctx, kid, key)
         if type(table) is SpanTable:
             spans = <SpanTable> table
             for k in range(spans.count):
@@ -1467,7 +1481,7 @@ cdef int _mark_starts(Code code, MatchContext ctx, char *can_start, int limit) e
 cdef int _mark_pivot_starts(Code code, MatchContext ctx, char *can_start,
                             int limit) except -1:
     """vm._pivot_starts, as a flag per position up to `limit`."""
-    cdef int n = ctx.n, tid, k
+    cdef int n = ctx.n, tid, k, kid
     cdef char *pivots = <char *> malloc(n + 1)
     if not pivots:
         raise MemoryError()

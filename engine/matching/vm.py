@@ -277,17 +277,31 @@ def holds_spans(ctx: MatchContext, required: tuple) -> bool:
     return all(any(ctx.table(key).values for key in keys) for keys in required)
 
 
+def keyed(keys) -> tuple:
+    """Span keys as (id, key) pairs, what any_spans, first_value and table_of take: the
+    compiled matcher finds a sentence's table by the id, in a list, where a dict lookup hashed
+    the key's two strings every time (a tuple keeps no hash). The ids belong to the process,
+    like form ids: pairs are made where a process builds its engine, never pickled. Here, in
+    the reference, the ids are not read."""
+    return tuple((-1, key) for key in keys)
+
+
+def table_of(ctx: MatchContext, kid: int, key: tuple) -> SpanTable:
+    """ctx.table(key), for a (kid, key) pair of keyed()."""
+    return ctx.table(key)
+
+
 def any_spans(ctx: MatchContext, keys: tuple) -> bool:
-    """Whether the sentence has a span of one of `keys` (a rule's span triggers), its tables
-    made, in order, until one has."""
-    return holds_spans(ctx, (keys,))
+    """Whether the sentence has a span of one of `keys` (a rule's span triggers, as keyed()
+    pairs), its tables made, in order, until one has."""
+    return holds_spans(ctx, (tuple(key for _, key in keys),))
 
 
 def first_value(ctx: MatchContext, keys: tuple, start: int, end: int) -> tuple:
-    """(key, value) of the first of `keys` whose table has span (start, end) with a dict for
-    value (an entity, a typed value), its tables made as they are reached; (None, None)
-    where none has."""
-    for key in keys:
+    """(key, value) of the first of `keys` (keyed() pairs) whose table has span (start, end)
+    with a dict for value (an entity, a typed value), its tables made as they are reached;
+    (None, None) where none has."""
+    for _, key in keys:
         value = ctx.table(key).get(start, end)
         if isinstance(value, dict):
             return key, value
@@ -789,7 +803,7 @@ python_bit_flags = bit_flags
 python_near, python_sentence_candidates = near, sentence_candidates
 python_flagged_learning, python_native = flagged_learning, native
 python_any_spans, python_finditer_each = any_spans, finditer_each
-python_first_value = first_value
+python_first_value, python_keyed, python_table_of = first_value, keyed, table_of
 python_MatchContext, python_SpanTable = MatchContext, SpanTable
 try:  # the same loops and types compiled to C, where the extension was built (_vm.pyx)
     from engine.matching._vm import (
@@ -804,10 +818,12 @@ try:  # the same loops and types compiled to C, where the extension was built (_
         first_value,
         flagged,
         flagged_learning,
+        keyed,
         native,
         near,
         sentence_candidates,
         sentence_rules,
+        table_of,
     )
     from engine.matching._vm import anchored as _anchored
     from engine.matching._vm import scan as _scan

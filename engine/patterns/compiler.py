@@ -71,7 +71,8 @@ class Program:
     required_spans: tuple = ()
     # The compiled matcher's own form of `code` (engine/matching/_vm.pyx), made on first use.
     native: object = field(default=None, repr=False, compare=False)
-    # per capture name: every span key in the order its value is looked for (api._span_value)
+    # per capture name: every span key in the order its value is looked for (api._span_value),
+    # as vm.keyed pairs: the process's own, not pickled
     value_order: dict = field(default_factory=dict, repr=False, compare=False)
     # whether finditer may run it depth-first (backtracks(), made on first use)
     depth_first: object = field(default=None, repr=False, compare=False)
@@ -86,7 +87,8 @@ class Program:
         return len(self.code)
 
     def __getstate__(self) -> dict:
-        return {**self.__dict__, "native": None}  # the compiled form is rebuilt on first use
+        # the compiled form and the key ids are the process's: made again on first use
+        return {**self.__dict__, "native": None, "value_order": {}}
 
 
 def backtracks(program: Program) -> bool:
