@@ -951,15 +951,7 @@ cdef object _depth_first(Code code, MatchContext ctx, int limit, char *can_start
     """vm._depth_first, its matches going to `out` (a Match to a list; a span alone to a
     SpanTable, for fill)."""
     cdef int n = ctx.n, start = 0, end = 0, caps = -1
-    cdef _DepthFirst run
-    cdef bint own = not code.busy
-    if own:
-        if code.depth_run is None:
-            code.depth_run = _DepthFirst()
-        run = code.depth_run
-        code.busy = True
-    else:  # a run of the same program inside this one: memory of its own
-        run = _DepthFirst()
+    cdef _DepthFirst run = _take_run(code)
     try:
         run.begin(code.size, n)
         while start < n and start <= limit:
@@ -978,13 +970,29 @@ cdef object _depth_first(Code code, MatchContext ctx, int limit, char *can_start
             start = end
         ctx.steps += run.steps
     finally:
-        if run.entered_size > KEEP_CAPACITY:
-            run.release()
-        if run.events.capacity > KEEP_EVENTS:
-            run.events.release()
-        if own:
-            code.busy = False
+        _give_back(code, run)
     return out
+
+
+cdef _DepthFirst _take_run(Code code):
+    """The program's depth-first working memory, marked busy; fresh memory for a run of the
+    same program inside one of its own (a helper that asks for its own type)."""
+    if code.busy:
+        return _DepthFirst()
+    if code.depth_run is None:
+        code.depth_run = _DepthFirst()
+    code.busy = True
+    return code.depth_run
+
+
+cdef void _give_back(Code code, _DepthFirst run) noexcept:
+    """_take_run's memory back to the program, trimmed where a long sentence grew it."""
+    if run.entered_size > KEEP_CAPACITY:
+        run.release()
+    if run.events.capacity > KEEP_EVENTS:
+        run.events.release()
+    if run is code.depth_run:
+        code.busy = False
 
 
 cdef struct Event:
@@ -1514,15 +1522,7 @@ cdef int _reach_all(Code prefix, MatchContext ctx, char *pivots, char *can_start
     """vm._reach: flag the positions (up to `limit`) the reversed prefix reaches from the
     flagged pivots, on the prefix's working memory (its own, inside a run of its own)."""
     cdef int p
-    cdef _DepthFirst run
-    cdef bint own = not prefix.busy
-    if own:
-        if prefix.depth_run is None:
-            prefix.depth_run = _DepthFirst()
-        run = prefix.depth_run
-        prefix.busy = True
-    else:
-        run = _DepthFirst()
+    cdef _DepthFirst run = _take_run(prefix)
     try:
         run.begin(prefix.size, ctx.n)
         for p in range(ctx.n):
@@ -1530,10 +1530,7 @@ cdef int _reach_all(Code prefix, MatchContext ctx, char *pivots, char *can_start
                 _reach(prefix, run, ctx, p, can_start, limit)
         ctx.steps += run.steps
     finally:
-        if run.entered_size > KEEP_CAPACITY:
-            run.release()
-        if own:
-            prefix.busy = False
+        _give_back(prefix, run)
     return 0
 
 
