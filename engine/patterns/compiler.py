@@ -387,10 +387,9 @@ def _split_tests(tests: list) -> tuple[tuple, tuple]:
     return tuple((f, frozenset(v)) for f, v in by_field.items()), tuple(others)
 
 
-def _first_filter(program: Program) -> None:
-    """Find what a (non-empty) match must start with (_first_tests). The VM then skips, when
-    idle, to positions where a match can start."""
-    found = _first_tests(program.code)
+def _first_filter(program: Program, found: tuple[list, set] | None) -> None:
+    """Set what a (non-empty) match must start with, the program's _first_tests (`found`).
+    The VM then skips, when idle, to positions where a match can start."""
     if found is None:
         return  # any token can start a match: no skipping
     tests, spans = found
@@ -451,7 +450,7 @@ def _loops(node: ast.Node) -> bool:
     return isinstance(node, ast.Repeat | ast.Capture) and _loops(node.child)
 
 
-def _pivots(program: Program, node: ast.Node) -> None:
+def _pivots(program: Program, node: ast.Node, first: tuple[list, set] | None) -> None:
     """Set the program's pivots (Program.pivots) where the pattern has them (_cuts) and they
     pay. Most tokens a match could start at by its first tokens alone (a capitalised word,
     "the", an actor's name) lead to no pivot within reach: they are never tried, where each
@@ -460,12 +459,12 @@ def _pivots(program: Program, node: ast.Node) -> None:
     from there; the pivot and what follows are left to the search. They do not pay where
     nothing is consumed before a pivot (the first tokens say as much), where a prefix loops
     without bound (see _loops), or where matches start at a few words or spans anyway and a
-    pivot is a span (an actor: as common as the starts it would rule out)."""
+    pivot is a span (an actor: as common as the starts it would rule out). `first`: the
+    program's _first_tests."""
     cuts = _cuts(node)
     if not cuts:
         return
     prefixes = [item for before, _ in cuts for item in before]
-    first = _first_tests(program.code)
     selective = first is not None and all(keys_of_test(test) for test in first[0])
     if (not any(map(_consumes, prefixes)) or any(map(_loops, prefixes))
             or (selective and any(isinstance(pivot, tuple) for _, pivot in cuts))):
@@ -483,8 +482,9 @@ def _pivots(program: Program, node: ast.Node) -> None:
 def compile_pattern(node: ast.Node) -> Program:
     """The program of a whole pattern."""
     program = compile_body(node)
-    _first_filter(program)
-    _pivots(program, node)
+    first = _first_tests(program.code)
+    _first_filter(program, first)
+    _pivots(program, node, first)
     program.required = token_requirements(node)
     program.required_spans = span_requirements(node)
     return program
